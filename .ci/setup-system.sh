@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the real parts the tests drive: syslog-ng (Debian package), rsyslog (unpacked beside it,
+# the two conflict as packages), lognormalizer, tinyproxy, openssl, and the Bicep CLI from NuGet.
+# Idempotent: a second run only checks.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+tools="${RELAY_TOOLS_DIR:-$here/.tools}"
+mkdir -p "$tools"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+need=()
+command -v syslog-ng >/dev/null || need+=(syslog-ng-core)
+command -v lognormalizer >/dev/null || need+=(liblognorm-utils)
+command -v tinyproxy >/dev/null || need+=(tinyproxy)
+command -v openssl >/dev/null || need+=(openssl)
+dpkg -s libestr0 libfastjson4 liblognorm5 libgnutls30 >/dev/null 2>&1 || need+=(libestr0 libfastjson4 liblognorm5 libgnutls30)
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The Debian package starts a system syslog-ng we do not want competing for /dev/log.
+$SUDO pkill -x syslog-ng 2>/dev/null || true
+command -v tinyproxy >/dev/null && $SUDO pkill -x tinyproxy 2>/dev/null || true
+
+# rsyslog: unpacked, never installed (it conflicts with syslog-ng-core).
+if [ ! -x "$tools/rsyslog/usr/sbin/rsyslogd" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download rsyslog rsyslog-gnutls >/dev/null)
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tools/rsyslog"; done
+  rm -rf "$tmp"
+fi
+
+# Bicep CLI from NuGet through a restore-only project.
+if [ ! -x "$tools/bicep/bicep" ]; then
+  proj=$(mktemp -d)
+  cat > "$proj/restore.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="Azure.Bicep.CommandLine.linux-x64" Version="[BICEP_VERSION]" /></ItemGroup>
+</Project>
+XML
+  ver="${BICEP_VERSION:-0.49.2}"
+  sed -i "s/BICEP_VERSION/$ver/" "$proj/restore.csproj"
+  dotnet restore "$proj/restore.csproj" --packages "$proj/pkgs" >/dev/null
+  exe=$(find "$proj/pkgs" -type f -name bicep | head -1)
+  mkdir -p "$tools/bicep"
+  cp "$exe" "$tools/bicep/bicep"
+  chmod +x "$tools/bicep/bicep"
+  rm -rf "$proj"
+fi
+echo "system parts ready: syslog-ng $(syslog-ng --version | head -1 | awk '{print $2}'), rsyslog $("$tools/rsyslog/usr/sbin/rsyslogd" -v | head -1 | awk '{print $2}'), bicep $("$tools/bicep/bicep" --version | awk '{print $4}')"

@@ -1,0 +1,36 @@
+// Contract of the CEF stage: a formatter is built once from validated options, then formats records.
+import type { MdcaActivity, MdcaAlert } from '../mdca/types.js';
+
+export type SiemFormat = 'arcsight' | 'generic';
+
+export interface CefOptions {
+  /** `arcsight`: `<ISO-8601 UTC ms> [hostname] CEF:...` as the retired agent; `generic`: a syslog header. */
+  format: SiemFormat;
+  vendor: string; // default MCAS
+  product: string; // default SIEM_Agent
+  version: string; // the agent version field
+  /** arcsight: written after the timestamp when set; generic: the HOSTNAME field (`-`/omitted rules per RFC). */
+  hostname?: string;
+  /** generic only. */
+  syslog: { rfc: '5424' | '3164'; facility: number; severity: number; appName: string };
+  /** MDCA severityValue (0 LOW, 1 MEDIUM, 2 HIGH, 3 INFORMATIONAL) → CEF severity 0..10. */
+  severityMap: Record<number, number>;
+  /** Whole-line cap in UTF-8 bytes (header included); free text is trimmed to fit. */
+  maxMessageBytes: number;
+}
+
+/** A CEF event of the relay's own (heartbeat, test event): signature, name, severity, ordered extension. */
+export interface OwnEvent {
+  signatureId: string;
+  name: string;
+  severity: number;
+  timestamp: number; // epoch ms
+  extension: Array<[key: string, value: string | number | undefined]>;
+}
+
+export interface CefFormatter {
+  /** One line, no trailing newline (framing belongs to the transport). */
+  alert(alert: MdcaAlert): string;
+  activity(activity: MdcaActivity): string;
+  own(event: OwnEvent): string;
+}
