@@ -1,0 +1,83 @@
+// Every setting the relay reads: the public contract of names, defaults and meanings.
+// The configuration reference (docs/configuration.md) and the Bicep app settings are checked against it.
+
+export type SettingScope = 'both' | 'function' | 'cli';
+
+export interface SettingSpec {
+  name: string;
+  description: string;
+  default?: string;
+  example?: string;
+  scope: SettingScope;
+  /** Holds a secret: never logged, never echoed in an error. */
+  secret?: boolean;
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  // Source: Defender for Cloud Apps API
+  { name: 'MDCA_PORTAL_URL', scope: 'both', example: 'https://contoso.eu2.portal.cloudappsecurity.com', description: 'API base: the portal URL shown under Settings > Cloud Apps > System > About. https only; http:// is accepted for loopback hosts (local testing).' },
+  { name: 'MDCA_AUTH', scope: 'both', default: 'token', example: 'entra', description: '`token`: the legacy API token (MDCA_TOKEN or MDCA_TOKEN_SECRET_URI); `entra`: a Microsoft Entra bearer token for the app identity (managed identity in Azure), no token to rotate.' },
+  { name: 'MDCA_TOKEN', scope: 'both', secret: true, description: 'The API token itself, for local use. In Azure prefer MDCA_TOKEN_SECRET_URI. A Key Vault reference (@Microsoft.KeyVault(...)) also works.' },
+  { name: 'MDCA_TOKEN_SECRET_URI', scope: 'both', example: 'https://kv-relay.vault.azure.net/secrets/mdca-token', description: 'Versionless Key Vault secret URI holding the API token; read at run time with the app identity, so a rotated token is used without a redeploy.' },
+  { name: 'MDCA_DATA_TYPES', scope: 'both', default: 'alerts', example: 'alerts,activities', description: 'Which data types to relay, comma separated: alerts, activities.' },
+  { name: 'MDCA_ALERT_FILTERS', scope: 'both', default: '{}', example: '{"severity":{"eq":2},"alertOpen":{"eq":true}}', description: 'Server-side alert filters as the API takes them (JSON). Empty = all alerts.' },
+  { name: 'MDCA_ACTIVITY_FILTERS', scope: 'both', default: '{}', example: '{"service":{"eq":[11161]}}', description: 'Server-side activity filters as the API takes them (JSON).' },
+  { name: 'MDCA_REQUESTS_PER_MINUTE', scope: 'both', default: '30', description: 'Request budget per tenant, shared by every data type (the documented API limit is 30/min).' },
+  { name: 'MDCA_REQUEST_TIMEOUT', scope: 'both', default: 'PT60S', description: 'Timeout of one API request (ISO-8601 duration).' },
+  { name: 'MDCA_PROXY', scope: 'both', example: 'http://proxy.contoso.local:3128', description: 'Forward proxy for the API (ADDRESS[:PORT] or URL). HTTPS_PROXY / NO_PROXY are honoured when this is unset.' },
+  { name: 'HTTPS_PROXY', scope: 'both', description: 'Standard proxy variable, used when MDCA_PROXY is unset.' },
+  { name: 'NO_PROXY', scope: 'both', description: 'Standard list of hosts that bypass the proxy.' },
+  // Sink: syslog
+  { name: 'SYSLOG_HOST', scope: 'both', example: '10.1.2.3', description: 'Syslog receiver; a comma-separated list is tried in order (fail-over). In Azure a private IP reached through VNet integration.' },
+  { name: 'SYSLOG_PORT', scope: 'both', default: '514 (6514 for tls)', description: 'Receiver port.' },
+  { name: 'SYSLOG_PROTOCOL', scope: 'both', default: 'tcp', description: '`tcp`, `udp` or `tls`. tcp/tls confirm delivery before the checkpoint moves; udp is best effort.' },
+  { name: 'SYSLOG_FRAMING', scope: 'both', default: 'lf (octet-counting for tls)', description: 'TCP framing: `lf` (ArcSight, Sentinel forwarders, syslog-ng network()) or `octet-counting` (RFC 6587; syslog-ng syslog(), RFC 5425).' },
+  { name: 'SYSLOG_TLS_CA', scope: 'both', description: 'PEM CA bundle (inline PEM or a file path) to trust instead of the system CAs.' },
+  { name: 'SYSLOG_TLS_CERT', scope: 'both', description: 'Client certificate for mutual TLS (inline PEM or a file path).' },
+  { name: 'SYSLOG_TLS_KEY', scope: 'both', secret: true, description: 'Private key of the client certificate (inline PEM or a file path).' },
+  { name: 'SYSLOG_TLS_SERVERNAME', scope: 'both', description: 'Name to check the receiver certificate against when it differs from SYSLOG_HOST.' },
+  { name: 'SYSLOG_CONNECT_TIMEOUT', scope: 'both', default: 'PT10S', description: 'Connect timeout (ISO-8601 duration).' },
+  { name: 'SYSLOG_WRITE_TIMEOUT', scope: 'both', default: 'PT30S', description: 'No write progress or confirmation for this long fails the batch (ISO-8601 duration).' },
+  { name: 'SYSLOG_UDP_MAX_BYTES', scope: 'both', default: '2048', description: 'Largest UDP datagram; CEF lines are trimmed to fit (RFC 5426: receivers should take 2048).' },
+  // Format: CEF
+  { name: 'SIEM_FORMAT', scope: 'both', default: 'arcsight', description: '`arcsight`: `<ISO time> [hostname] CEF:...` exactly as the retired agent; `generic`: a syslog header (see SYSLOG_HEADER).' },
+  { name: 'CEF_HOSTNAME', scope: 'both', description: 'System name: arcsight writes it after the timestamp when set ("include system name"); generic uses it as HOSTNAME (default: the machine name).' },
+  { name: 'CEF_VENDOR', scope: 'both', default: 'MCAS', description: 'CEF Device Vendor.' },
+  { name: 'CEF_PRODUCT', scope: 'both', default: 'SIEM_Agent', description: 'CEF Device Product.' },
+  { name: 'CEF_SEVERITY_MAP', scope: 'both', example: '{"0":3,"1":6,"2":8,"3":1}', description: 'MDCA severityValue (0 low, 1 medium, 2 high, 3 informational) to CEF severity (0-10), JSON. Default: see docs/cef.md.' },
+  { name: 'CEF_MAX_MESSAGE_BYTES', scope: 'both', default: '8192', description: 'Whole-line cap in UTF-8 bytes; the largest free-text fields are trimmed first (8 KiB is the rsyslog/Sentinel default).' },
+  { name: 'SYSLOG_HEADER', scope: 'both', default: 'rfc5424', description: 'generic format: `rfc5424` or `rfc3164`.' },
+  { name: 'SYSLOG_FACILITY', scope: 'both', default: '16 (local0)', description: 'generic format: facility number 0-23 for PRI.' },
+  { name: 'SYSLOG_SEVERITY', scope: 'both', default: '5 (notice)', description: 'generic format: syslog severity 0-7 for PRI.' },
+  { name: 'SYSLOG_APP_NAME', scope: 'both', default: 'mdca-siem-relay', description: 'generic format: APP-NAME (RFC 5424) or TAG (RFC 3164).' },
+  // Relay behaviour
+  { name: 'RELAY_NAME', scope: 'both', default: 'the portal host name', description: 'Name of this relay: keys its checkpoints and status record.' },
+  { name: 'RELAY_SCHEDULE', scope: 'both', default: '0 */1 * * * *', description: 'NCRONTAB schedule in UTC, seconds first (the Function timer and the CLI run loop).' },
+  { name: 'RELAY_INITIAL_LOOKBACK', scope: 'both', default: 'P2D', description: 'How far back the first run starts, and where a relay switched off for longer restarts (ISO-8601 duration).' },
+  { name: 'RELAY_OVERLAP', scope: 'both', default: 'PT15M', description: 'Window re-read behind the watermark to catch alerts that become visible late; duplicates are removed by id.' },
+  { name: 'RELAY_TIME_BUDGET', scope: 'both', default: '0.8', description: 'Share of host.json functionTimeout a run may use before it stops starting pages and commits (the next tick continues).' },
+  { name: 'RELAY_LEASE', scope: 'both', default: 'PT5M', description: 'How long a runner holds a data type before another may take over when it stops renewing (ISO-8601 duration).' },
+  { name: 'HEARTBEAT_INTERVAL', scope: 'both', default: 'PT15M', description: 'Interval of the relay\'s own heartbeat CEF event in the SIEM (PT0S turns it off).' },
+  { name: 'RELAY_CHECKPOINT_TABLE', scope: 'function', default: 'relaycheckpoints', description: 'Table holding checkpoints and status.' },
+  { name: 'RELAY_CHECKPOINT_STORAGE', scope: 'function', description: 'Another storage account for the checkpoint table: a table service URI (identity-based) or a connection string. Default: the account of AzureWebJobsStorage.' },
+  { name: 'RELAY_STATE_DIR', scope: 'cli', default: '~/.mdca-siem-relay', description: 'The CLI\'s checkpoint directory (atomic writes).' },
+  { name: 'RELAY_LOGS_DIR', scope: 'cli', description: 'Directory for rotated JSON-lines log files (the jar\'s --logsDirectory).' },
+  { name: 'AZURE_CLIENT_ID', scope: 'function', description: 'Client id of the user-assigned managed identity used for Key Vault, storage and Entra tokens.' },
+] as const;
+
+/** Read by the Functions host or the platform, not by the relay's code; set by the template. */
+export const PLATFORM_SETTINGS: readonly { name: string; description: string }[] = [
+  { name: 'AzureWebJobsStorage', description: 'Host storage (connection string locally). The checkpoint table lives there unless RELAY_CHECKPOINT_STORAGE is set.' },
+  { name: 'AzureWebJobsStorage__credential', description: 'Identity-based host storage.' },
+  { name: 'AzureWebJobsStorage__clientId', description: 'Identity-based host storage: the user-assigned identity.' },
+  { name: 'AzureWebJobsStorage__accountName', description: 'Identity-based host storage: the account.' },
+  { name: 'AzureWebJobsStorage__blobServiceUri', description: 'Identity-based host storage: blob endpoint.' },
+  { name: 'AzureWebJobsStorage__queueServiceUri', description: 'Identity-based host storage: queue endpoint.' },
+  { name: 'AzureWebJobsStorage__tableServiceUri', description: 'Identity-based host storage: table endpoint (also used for the checkpoint table).' },
+  { name: 'FUNCTIONS_EXTENSION_VERSION', description: 'Functions runtime version.' },
+  { name: 'FUNCTIONS_WORKER_RUNTIME', description: 'node.' },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', description: 'Application Insights.' },
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', description: 'Entra auth to Application Insights (local auth is off).' },
+];
+
+export const SETTING_NAMES: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.name));
