@@ -1,0 +1,89 @@
+// Test harness: a real rsyslogd (unpacked at <repo>/.tools/rsyslog, not installed) started in the
+// foreground on a free 127.0.0.1 port with its own config, pid file and work directory.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freeTcpUdpPort } from './ports.js';
+import { makeDaemonDir, startDaemon, type Receiver, type ReceiverOptions } from './syslog-ng.js';
+
+export type { Receiver, ReceiverOptions } from './syslog-ng.js';
+
+/** <repo>/.tools/rsyslog, found from this file (works in any clone, not only /work/main). */
+export function rsyslogRoot(): string {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return process.env.RELAY_RSYSLOG_DIR ?? join(repo, '.tools', 'rsyslog');
+}
+
+export function rsyslogAvailable(): boolean {
+  return existsSync(join(rsyslogRoot(), 'usr', 'sbin', 'rsyslogd'));
+}
+
+function q(s: string): string {
+  return JSON.stringify(s);
+}
+
+function rsyslogConfig(o: ReceiverOptions, port: number, file: string, dir: string, modDir: string): string {
+  const size = o.maxMessageBytes ?? 65536;
+  const mod = (name: string) => q(join(modDir, `${name}.so`));
+  const global: string[] = [`workDirectory=${q(dir)}`, `maxMessageSize="${size}"`];
+  const lines: string[] = [];
+  if (o.mode === 'tls') {
+    if (!o.tls) throw new Error('rsyslog tls mode needs opts.tls');
+    global.push(
+      'defaultNetstreamDriver="gtls"',
+      `defaultNetstreamDriverCAFile=${q(o.tls.caFile)}`,
+      `defaultNetstreamDriverCertFile=${q(o.tls.serverCertFile)}`,
+      `defaultNetstreamDriverKeyFile=${q(o.tls.serverKeyFile)}`,
+    );
+  }
+  // maxMessageSize must be set before any input module is loaded (rsyslog docs, global()).
+  lines.push(`global(${global.join(' ')})`);
+  if (o.mode === 'udp') {
+    lines.push(`module(load=${mod('imudp')})`);
+    lines.push(`input(type="imudp" address="127.0.0.1" port="${port}" rcvbufSize="4m" ruleset="in")`);
+  } else {
+    // imtcp accepts LF and octet-counted framing on the same port (RFC 6587 both ways).
+    const tls =
+      o.mode === 'tls'
+        ? ` streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="${o.requireClientCert ? 'x509/certvalid' : 'anon'}"`
+        : '';
+    lines.push(`module(load=${mod('imtcp')} maxSessions="50"${tls})`);
+    lines.push(`input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="in")`);
+  }
+  if (!o.raw) lines.push(`module(load=${mod('mmrm1stspace')})`);
+  const tpl = o.raw
+    ? '%rawmsg%\\n'
+    : '%pri%\\t%syslogfacility-text%\\t%syslogseverity-text%\\t%hostname%\\t%app-name%\\t%msg%\\n';
+  lines.push(`template(name="out" type="string" string="${tpl}")`);
+  // The input has its own ruleset so rsyslog's internal messages never reach the file.
+  lines.push('ruleset(name="in") {');
+  // RFC 3164 leaves the space after "TAG:" in %msg%; mmrm1stspace removes it so both RFCs compare alike.
+  if (!o.raw) lines.push('  action(type="mmrm1stspace")');
+  lines.push(`  action(type="omfile" file=${q(file)} template="out")`);
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+/** Starts rsyslogd listening on 127.0.0.1 in the given mode (imtcp takes both tcp framings). */
+export async function startRsyslog(opts: ReceiverOptions): Promise<Receiver> {
+  const root = rsyslogRoot();
+  const bin = join(root, 'usr', 'sbin', 'rsyslogd');
+  const modDir = join(root, 'usr', 'lib', 'x86_64-linux-gnu', 'rsyslog');
+  if (!existsSync(bin)) throw new Error(`rsyslogd not found at ${bin} (run .ci/setup-system.sh)`);
+  const dir = await makeDaemonDir('relay-rsyslog-');
+  const port = opts.port ?? (await freeTcpUdpPort());
+  const file = join(dir, 'received.log');
+  const conf = join(dir, 'rsyslog.conf');
+  await writeFile(conf, rsyslogConfig(opts, port, file, dir, modDir));
+  return startDaemon({
+    name: 'rsyslog',
+    command: bin,
+    // -M: implicit modules (lmnet, lmnsd_gtls, ...) are loaded from the unpacked tree too.
+    args: ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid'), '-M', modDir],
+    port,
+    proto: opts.mode === 'udp' ? 'udp' : 'tcp',
+    file,
+    dir,
+  });
+}

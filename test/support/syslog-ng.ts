@@ -1,0 +1,277 @@
+// Test harness: a real syslog-ng started in the foreground on a free 127.0.0.1 port with its own
+// config, persist/pid/control paths in a temp dir, writing every event it receives to a file.
+// Also home of the Receiver interface and daemon-process plumbing that rsyslog.ts reuses.
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeTcpUdpPort } from './ports.js';
+import type { TlsFiles } from './tls-certs.js';
+
+export type ReceiverMode = 'tcp-lf' | 'tcp-octet' | 'tls' | 'udp';
+
+export interface ReceiverOptions {
+  mode: ReceiverMode;
+  /** Write exactly the message as received (no parsing), one per line, so tests compare bytes. */
+  raw?: boolean;
+  /** Required for mode 'tls': the server cert/key and the CA that signs client certs. */
+  tls?: TlsFiles;
+  /** tls: refuse clients without a certificate signed by tls.caFile (mutual TLS). */
+  requireClientCert?: boolean;
+  /** Receiver's message size limit (syslog-ng log-msg-size, rsyslog maxMessageSize); default 65536. */
+  maxMessageBytes?: number;
+  /** Fixed port (default: a free one). */
+  port?: number;
+}
+
+export interface Receiver {
+  host: '127.0.0.1';
+  port: number;
+  /** The file the daemon writes, one event per line (see parseReceivedLine for the non-raw format). */
+  file: string;
+  /** Complete lines written so far (a trailing partial line is left out). */
+  lines(): Promise<string[]>;
+  /** Resolves with the lines once at least n are there; rejects after timeoutMs (default 20 s). */
+  waitForLines(n: number, timeoutMs?: number): Promise<string[]>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+  /** Starts the daemon again (stopping it first if running) on the same port, appending to the same file. */
+  restart(): Promise<void>;
+  /** Whether the daemon process is running. */
+  running(): boolean;
+}
+
+/** Non-raw line format written by both harnesses: PRI, facility, severity, host, app, message, tab-separated. */
+export interface ReceivedEvent {
+  pri: number;
+  facility: string;
+  severity: string;
+  host: string;
+  app: string;
+  msg: string;
+}
+
+export function parseReceivedLine(line: string): ReceivedEvent {
+  const parts = line.split('\t');
+  if (parts.length < 6) throw new Error(`not a receiver line: ${JSON.stringify(line.slice(0, 200))}`);
+  const [pri, facility, severity, host, app] = parts as [string, string, string, string, string];
+  return { pri: Number(pri), facility, severity, host, app, msg: parts.slice(5).join('\t') };
+}
+
+/** Tab-separated template for the non-raw format; the daemons fill in their own macro names. */
+export const PARSED_FIELDS = ['pri', 'facility', 'severity', 'host', 'app', 'msg'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Daemon plumbing shared with rsyslog.ts
+
+export interface DaemonSpec {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  proto: 'tcp' | 'udp';
+  file: string;
+  dir: string;
+}
+
+const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A crashed or finished test run must not leave daemons holding ports, nor temp dirs behind
+  // (the files stay readable until then, even after stop()).
+  process.on('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+/** True while something is bound to the port (our own bind fails with EADDRINUSE). */
+async function portInUse(port: number, proto: 'tcp' | 'udp'): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (proto === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => {
+        s.close();
+        resolve(true);
+      });
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    } else {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(true));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+    }
+  });
+}
+
+/** Starts a daemon process and returns a Receiver once its listener is bound. */
+export async function startDaemon(spec: DaemonSpec): Promise<Receiver> {
+  installExitHook();
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let stderr = '';
+
+  const launch = async (): Promise<void> => {
+    stderr = '';
+    const c = spawn(spec.command, spec.args, { cwd: spec.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    live.add(c);
+    const collect = (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    };
+    c.stdout?.on('data', collect);
+    c.stderr?.on('data', collect);
+    let dead = false;
+    exited = new Promise<void>((resolve) => {
+      c.once('exit', () => {
+        dead = true;
+        live.delete(c);
+        if (child === c) child = undefined;
+        resolve();
+      });
+      c.once('error', (err) => {
+        stderr += String(err);
+        dead = true;
+        live.delete(c);
+        if (child === c) child = undefined;
+        resolve();
+      });
+    });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (dead) throw new Error(`${spec.name} exited before listening on ${spec.port}: ${stderr}`);
+      if (await portInUse(spec.port, spec.proto)) return;
+      if (Date.now() > deadline) {
+        c.kill('SIGKILL');
+        throw new Error(`${spec.name} did not listen on ${spec.port} within 15 s: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (!c) return;
+    c.kill(signal);
+    const t = setTimeout(() => c.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(t);
+  };
+
+  const lines = async (): Promise<string[]> => {
+    let text: string;
+    try {
+      text = await readFile(spec.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const all = text.split('\n');
+    all.pop(); // '' after the last LF, or a partial line still being written
+    return all;
+  };
+
+  await launch();
+  return {
+    host: '127.0.0.1',
+    port: spec.port,
+    file: spec.file,
+    lines,
+    async waitForLines(n, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const got = await lines();
+        if (got.length >= n) return got;
+        if (Date.now() > deadline) throw new Error(`${spec.name}: ${got.length} of ${n} lines after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop: () => halt('SIGTERM'),
+    kill: () => halt('SIGKILL'),
+    async restart() {
+      await halt('SIGTERM');
+      await launch();
+    },
+    running: () => child !== undefined,
+  };
+}
+
+export async function makeDaemonDir(prefix: string): Promise<string> {
+  installExitHook();
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// syslog-ng
+
+function quote(s: string): string {
+  return JSON.stringify(s); // syslog-ng strings accept C-style escapes like JSON's
+}
+
+function syslogNgConfig(o: ReceiverOptions, port: number, file: string): string {
+  const size = o.maxMessageBytes ?? 65536;
+  // flags(no-parse) keeps the message byte for byte; syslog-protocol makes network() parse
+  // RFC 5424 and still fall back to RFC 3164 (syslog() does both by default).
+  const common = `ip("127.0.0.1") port(${port}) keep-hostname(yes) log-msg-size(${size})`;
+  // log-iw-size is split across max-connections: give each connection a large window so flow
+  // control, not drops, governs a fast sender.
+  const tcpOpts = 'max-connections(10) log-iw-size(100000) log-fetch-limit(1000)';
+  let source: string;
+  switch (o.mode) {
+    case 'tcp-lf':
+      source = `network(${common} transport("tcp") ${tcpOpts} flags(${o.raw ? 'no-parse' : 'syslog-protocol'}))`;
+      break;
+    case 'tcp-octet':
+      source = `syslog(${common} transport("tcp") ${tcpOpts}${o.raw ? ' flags(no-parse)' : ''})`;
+      break;
+    case 'udp':
+      source = `network(${common} transport("udp") so-rcvbuf(4194304) flags(${o.raw ? 'no-parse' : 'syslog-protocol'}))`;
+      break;
+    case 'tls': {
+      if (!o.tls) throw new Error('syslog-ng tls mode needs opts.tls');
+      const verify = o.requireClientCert ? 'required-trusted' : 'optional-untrusted';
+      source =
+        `syslog(${common} transport("tls") ${tcpOpts}${o.raw ? ' flags(no-parse)' : ''} tls(` +
+        `key-file(${quote(o.tls.serverKeyFile)}) cert-file(${quote(o.tls.serverCertFile)}) ` +
+        `ca-file(${quote(o.tls.caFile)}) peer-verify(${verify})))`;
+      break;
+    }
+  }
+  const template = o.raw ? '${MSG}\\n' : '${PRI}\\t${FACILITY}\\t${LEVEL}\\t${HOST}\\t${PROGRAM}\\t${MSG}\\n';
+  return [
+    '@version: 3.38',
+    'options { use-dns(no); dns-cache(no); stats-freq(0); log-fifo-size(200000); chain-hostnames(no); };',
+    `source s_in { ${source}; };`,
+    `destination d_file { file(${quote(file)} template("${template}") template-escape(no)); };`,
+    // flow-control: a slow file makes syslog-ng stop reading rather than drop (TCP/TLS).
+    'log { source(s_in); destination(d_file); flags(flow-control); };',
+    '',
+  ].join('\n');
+}
+
+/** Starts syslog-ng (binary on PATH) listening on 127.0.0.1 in the given mode. */
+export async function startSyslogNg(opts: ReceiverOptions): Promise<Receiver> {
+  const dir = await makeDaemonDir('relay-syslog-ng-');
+  const port = opts.port ?? (await freeTcpUdpPort());
+  const file = join(dir, 'received.log');
+  const conf = join(dir, 'syslog-ng.conf');
+  await writeFile(conf, syslogNgConfig(opts, port, file));
+  return startDaemon({
+    name: 'syslog-ng',
+    command: 'syslog-ng',
+    args: ['-F', '--no-caps', '-f', conf, '-R', join(dir, 'persist'), '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')],
+    port,
+    proto: opts.mode === 'udp' ? 'udp' : 'tcp',
+    file,
+    dir,
+  });
+}
