@@ -1,0 +1,298 @@
+// Builds the one validated RelayConfig from settings (environment, CLI flags, a config file).
+// Every problem is collected and reported at once, each naming its setting; secrets are never echoed.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_CEF_OPTIONS, validateCefOptions } from '../cef/index.js';
+import { RelayError } from '../errors.js';
+import { validateFilters } from '../mdca/filters.js';
+import type { DataType } from '../mdca/types.js';
+import { validateSyslogOptions } from '../syslog/index.js';
+import { parseDuration } from './duration.js';
+import { SETTINGS } from './settings.js';
+import type { RelayConfig, StateConfig } from './types.js';
+
+export type RawSettings = Record<string, string | undefined>;
+export type ConfigContext = 'function' | 'cli';
+
+const VERSION = '0.1.0';
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+const KEY_VAULT_SECRET_URI = /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[A-Za-z0-9-]{1,127}\/?$/;
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is not an ISO-8601 duration such as PT15M or P2D` });
+      return ms ?? 0;
+    });
+
+const integer = (fallback: number | undefined, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) ctx.addIssue({ code: 'custom', message: `"${v}" must be a whole number from ${min} to ${max}` });
+      return n;
+    });
+
+const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const lower = v.trim().toLowerCase() as T;
+      if (!values.includes(lower)) ctx.addIssue({ code: 'custom', message: `"${v}" is not one of ${values.join(', ')}` });
+      return lower;
+    });
+
+const json = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v || fallback) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return undefined;
+      }
+    });
+
+const schema = z.object({
+  MDCA_PORTAL_URL: z.string({ error: 'is required (the portal URL, e.g. https://contoso.eu2.portal.cloudappsecurity.com)' }).transform((v, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(v.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a URL` });
+      return '';
+    }
+    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) ctx.addIssue({ code: 'custom', message: 'must use https:// (http:// is accepted only for loopback hosts)' });
+    else if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
+    return `${url.protocol}//${url.host}`;
+  }),
+  MDCA_AUTH: oneOf(['token', 'entra'] as const, 'token'),
+  MDCA_TOKEN: z.string().optional(),
+  MDCA_TOKEN_SECRET_URI: z.string().optional(),
+  MDCA_DATA_TYPES: z
+    .string()
+    .default('alerts')
+    .transform((v, ctx) => {
+      const items = [...new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+      const bad = items.filter((s) => s !== 'alerts' && s !== 'activities');
+      if (bad.length || items.length === 0) ctx.addIssue({ code: 'custom', message: `"${v}" must list alerts and/or activities` });
+      return items as DataType[];
+    }),
+  MDCA_ALERT_FILTERS: json('{}'),
+  MDCA_ACTIVITY_FILTERS: json('{}'),
+  MDCA_REQUESTS_PER_MINUTE: integer(30, 1, 6000),
+  MDCA_REQUEST_TIMEOUT: duration('PT60S'),
+  MDCA_PROXY: z.string().optional(),
+  HTTPS_PROXY: z.string().optional(),
+  https_proxy: z.string().optional(),
+  NO_PROXY: z.string().optional(),
+  no_proxy: z.string().optional(),
+  SYSLOG_HOST: z.string({ error: 'is required (the syslog receiver address)' }),
+  SYSLOG_PORT: integer(undefined, 1, 65535),
+  SYSLOG_PROTOCOL: oneOf(['tcp', 'udp', 'tls'] as const, 'tcp'),
+  SYSLOG_FRAMING: z.string().optional(),
+  SYSLOG_TLS_CA: z.string().optional(),
+  SYSLOG_TLS_CERT: z.string().optional(),
+  SYSLOG_TLS_KEY: z.string().optional(),
+  SYSLOG_TLS_SERVERNAME: z.string().optional(),
+  SYSLOG_CONNECT_TIMEOUT: duration('PT10S'),
+  SYSLOG_WRITE_TIMEOUT: duration('PT30S'),
+  SYSLOG_UDP_MAX_BYTES: integer(2048, 480, 65507),
+  SIEM_FORMAT: oneOf(['arcsight', 'generic'] as const, 'arcsight'),
+  CEF_HOSTNAME: z.string().optional(),
+  CEF_VENDOR: z.string().optional(),
+  CEF_PRODUCT: z.string().optional(),
+  CEF_SEVERITY_MAP: json('null'),
+  CEF_MAX_MESSAGE_BYTES: integer(8192, 1024, 1_048_576),
+  SYSLOG_HEADER: oneOf(['rfc5424', 'rfc3164'] as const, 'rfc5424'),
+  SYSLOG_FACILITY: integer(16, 0, 23),
+  SYSLOG_SEVERITY: integer(5, 0, 7),
+  SYSLOG_APP_NAME: z.string().default('mdca-siem-relay'),
+  RELAY_NAME: z.string().optional(),
+  RELAY_SCHEDULE: z.string().default('0 */1 * * * *'),
+  RELAY_INITIAL_LOOKBACK: duration('P2D'),
+  RELAY_OVERLAP: duration('PT15M'),
+  RELAY_TIME_BUDGET: z
+    .string()
+    .default('0.8')
+    .transform((v, ctx) => {
+      const n = Number(v);
+      if (!(n > 0 && n <= 1)) ctx.addIssue({ code: 'custom', message: `"${v}" must be a share between 0 and 1` });
+      return n;
+    }),
+  RELAY_LEASE: duration('PT5M'),
+  HEARTBEAT_INTERVAL: duration('PT15M'),
+  RELAY_CHECKPOINT_TABLE: z.string().default('relaycheckpoints').refine((v) => /^[A-Za-z][A-Za-z0-9]{2,62}$/.test(v), 'must be 3-63 letters and digits, starting with a letter'),
+  RELAY_CHECKPOINT_STORAGE: z.string().optional(),
+  RELAY_STATE_DIR: z.string().optional(),
+  RELAY_LOGS_DIR: z.string().optional(),
+  AZURE_CLIENT_ID: z.string().optional(),
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__tableServiceUri: z.string().optional(),
+  AzureWebJobsStorage__accountName: z.string().optional(),
+});
+
+type Parsed = z.output<typeof schema>;
+
+/** Inline PEM, or a path to a PEM file (read now, at start-up). */
+function pem(name: string, value: string | undefined, problems: string[]): string | undefined {
+  if (!value) return undefined;
+  if (value.includes('-----BEGIN')) return value.replace(/\\n/g, '\n');
+  try {
+    return readFileSync(value, 'utf8');
+  } catch {
+    problems.push(`${name}: is neither inline PEM nor a readable file`);
+    return undefined;
+  }
+}
+
+function stateConfig(p: Parsed, context: ConfigContext, problems: string[]): StateConfig {
+  const tableName = p.RELAY_CHECKPOINT_TABLE;
+  const clientId = p.AZURE_CLIENT_ID;
+  const other = p.RELAY_CHECKPOINT_STORAGE?.trim();
+  if (other) {
+    if (/^https:\/\//i.test(other)) return { kind: 'table', tableName, tableServiceUri: other.replace(/\/+$/, ''), clientId };
+    if (other.includes('=')) return { kind: 'table', tableName, connectionString: other, clientId };
+    problems.push('RELAY_CHECKPOINT_STORAGE: must be a table service URI (https://...) or a connection string');
+  }
+  if (context === 'cli') return { kind: 'directory', dir: path.resolve(p.RELAY_STATE_DIR || path.join(os.homedir(), '.mdca-siem-relay')) };
+  if (p.AzureWebJobsStorage) return { kind: 'table', tableName, connectionString: p.AzureWebJobsStorage, clientId };
+  if (p.AzureWebJobsStorage__tableServiceUri) return { kind: 'table', tableName, tableServiceUri: p.AzureWebJobsStorage__tableServiceUri, clientId };
+  if (p.AzureWebJobsStorage__accountName) return { kind: 'table', tableName, tableServiceUri: `https://${p.AzureWebJobsStorage__accountName}.table.core.windows.net`, clientId };
+  problems.push('AzureWebJobsStorage: is required for the checkpoint table (or set RELAY_CHECKPOINT_STORAGE)');
+  return { kind: 'table', tableName };
+}
+
+function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConfig {
+  if (p.MDCA_AUTH === 'token' && !p.MDCA_TOKEN && !p.MDCA_TOKEN_SECRET_URI) problems.push('MDCA_TOKEN: is required (or set MDCA_TOKEN_SECRET_URI, or MDCA_AUTH=entra)');
+  if (p.MDCA_TOKEN_SECRET_URI && !KEY_VAULT_SECRET_URI.test(p.MDCA_TOKEN_SECRET_URI.trim()))
+    problems.push('MDCA_TOKEN_SECRET_URI: must be a versionless Key Vault secret URI such as https://<vault>.vault.azure.net/secrets/<name>');
+  const filters = { alerts: {}, activities: {} } as RelayConfig['mdca']['filters'];
+  for (const [dataType, name] of [['alerts', 'MDCA_ALERT_FILTERS'], ['activities', 'MDCA_ACTIVITY_FILTERS']] as const) {
+    const raw = p[name];
+    if (raw === undefined) continue; // JSON error already reported
+    const result = validateFilters(dataType, raw);
+    problems.push(...result.errors.map((e) => `${name}: ${e}`));
+    filters[dataType] = result.filters;
+  }
+  const protocol = p.SYSLOG_PROTOCOL;
+  const framing = (p.SYSLOG_FRAMING?.trim().toLowerCase() || (protocol === 'tls' ? 'octet-counting' : 'lf')) as RelayConfig['syslog']['framing'];
+  const port = p.SYSLOG_PORT ?? (protocol === 'tls' ? 6514 : 514);
+  const hosts = p.SYSLOG_HOST.split(',').map((h) => h.trim()).filter(Boolean).map((h) => {
+    // host or host:port per entry (IPv6 in brackets); the global port otherwise
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(h);
+    return m ? { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) } : { host: h.replace(/^\[|\]$/g, ''), port };
+  });
+  const tls =
+    protocol === 'tls'
+      ? { ca: pem('SYSLOG_TLS_CA', p.SYSLOG_TLS_CA, problems), cert: pem('SYSLOG_TLS_CERT', p.SYSLOG_TLS_CERT, problems), key: pem('SYSLOG_TLS_KEY', p.SYSLOG_TLS_KEY, problems), servername: p.SYSLOG_TLS_SERVERNAME }
+      : undefined;
+  const syslog = { protocol, hosts, framing, connectTimeoutMs: p.SYSLOG_CONNECT_TIMEOUT, writeTimeoutMs: p.SYSLOG_WRITE_TIMEOUT, udpMaxBytes: p.SYSLOG_UDP_MAX_BYTES!, tls };
+  problems.push(...validateSyslogOptions(syslog).map((e) => prefixed(e, 'SYSLOG')));
+
+  const severityMap = p.CEF_SEVERITY_MAP === null || p.CEF_SEVERITY_MAP === undefined ? DEFAULT_CEF_OPTIONS.severityMap : (p.CEF_SEVERITY_MAP as Record<number, number>);
+  const cef = {
+    ...DEFAULT_CEF_OPTIONS,
+    format: p.SIEM_FORMAT,
+    vendor: p.CEF_VENDOR ?? DEFAULT_CEF_OPTIONS.vendor,
+    product: p.CEF_PRODUCT ?? DEFAULT_CEF_OPTIONS.product,
+    version: VERSION,
+    hostname: p.CEF_HOSTNAME || (p.SIEM_FORMAT === 'generic' ? os.hostname() : undefined),
+    syslog: { rfc: p.SYSLOG_HEADER === 'rfc3164' ? '3164' : '5424', facility: p.SYSLOG_FACILITY!, severity: p.SYSLOG_SEVERITY!, appName: p.SYSLOG_APP_NAME },
+    severityMap,
+    maxMessageBytes: protocol === 'udp' ? Math.min(p.CEF_MAX_MESSAGE_BYTES!, p.SYSLOG_UDP_MAX_BYTES!) : p.CEF_MAX_MESSAGE_BYTES!,
+  } satisfies RelayConfig['cef'];
+  problems.push(...validateCefOptions(cef).map((e) => prefixed(e, 'CEF')));
+
+  const portalHost = p.MDCA_PORTAL_URL ? new URL(p.MDCA_PORTAL_URL).hostname : 'relay';
+  return {
+    relayName: p.RELAY_NAME?.trim() || portalHost,
+    mdca: {
+      portalUrl: p.MDCA_PORTAL_URL,
+      auth: p.MDCA_AUTH === 'entra' ? { mode: 'entra', clientId: p.AZURE_CLIENT_ID } : { mode: 'token', token: p.MDCA_TOKEN, secretUri: p.MDCA_TOKEN_SECRET_URI?.trim() },
+      dataTypes: p.MDCA_DATA_TYPES,
+      filters,
+      requestsPerMinute: p.MDCA_REQUESTS_PER_MINUTE!,
+      requestTimeoutMs: p.MDCA_REQUEST_TIMEOUT,
+      proxy: p.MDCA_PROXY || p.HTTPS_PROXY || p.https_proxy || undefined,
+      noProxy: p.NO_PROXY || p.no_proxy || undefined,
+    },
+    syslog,
+    cef,
+    relay: {
+      schedule: p.RELAY_SCHEDULE,
+      initialLookbackMs: p.RELAY_INITIAL_LOOKBACK,
+      overlapMs: p.RELAY_OVERLAP,
+      timeBudgetShare: p.RELAY_TIME_BUDGET,
+      leaseMs: p.RELAY_LEASE,
+      heartbeatIntervalMs: p.HEARTBEAT_INTERVAL,
+    },
+    state: stateConfig(p, context, problems),
+    logsDir: p.RELAY_LOGS_DIR ? path.resolve(p.RELAY_LOGS_DIR) : undefined,
+  };
+}
+
+/** Validators of other stages name their option; keep a setting name when they give one. */
+function prefixed(problem: string, family: string): string {
+  return /^[A-Z][A-Z0-9_]+:/.test(problem) ? problem : `${family}: ${problem}`;
+}
+
+/** Only the settings the relay knows, so unrelated environment variables never reach a message. */
+export function pickSettings(source: RawSettings): RawSettings {
+  const known = new Set([...SETTINGS.map((s) => s.name), ...Object.keys(schema.shape)]);
+  const out: RawSettings = {};
+  for (const [k, v] of Object.entries(source)) if (known.has(k) && v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+/** Validates everything; throws one CONFIG_INVALID error listing each bad setting and why. */
+export function loadConfig(raw: RawSettings, context: ConfigContext): RelayConfig {
+  const parsed = schema.safeParse(pickSettings(raw));
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'configuration');
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? (issue.message.startsWith('is required') ? issue.message : 'is required') : issue.message;
+      problems.push(`${name}: ${message}`);
+    }
+    throw configError(problems);
+  }
+  const config = build(parsed.data, context, problems);
+  if (problems.length > 0) throw configError(problems);
+  return config;
+}
+
+function configError(problems: string[]): RelayError {
+  const unique = [...new Set(problems)];
+  return new RelayError('CONFIG_INVALID', 'config', `invalid configuration (${unique.length} problem${unique.length === 1 ? '' : 's'}):\n  - ${unique.join('\n  - ')}`);
+}
+
+/** A config file for the CLI: JSON object of setting names to values. */
+export function readConfigFile(file: string): RawSettings {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RelayError('CONFIG_INVALID', 'config', `--config: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new RelayError('CONFIG_INVALID', 'config', `--config: ${file} is not valid JSON`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new RelayError('CONFIG_INVALID', 'config', `--config: ${file} must hold a JSON object of setting names to values`);
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
