@@ -1,0 +1,36 @@
+// In-memory record store of the simulator: records plus the moment each becomes visible to the API.
+import type { DataType, MdcaActivity, MdcaAlert } from '../mdca/types.js';
+
+type AnyRecord = MdcaAlert | MdcaActivity;
+
+interface Stored {
+  record: AnyRecord;
+  /** Simulator-clock ms from which list calls return it (late arrival = visibleAt long after timestamp). */
+  visibleAt: number;
+  /** Insertion order: the stable tie-break when two records share a sort key. */
+  seq: number;
+}
+
+export class RecordStore {
+  private readonly items: Record<DataType, Stored[]> = { alerts: [], activities: [] };
+  private seq = 0;
+
+  add(dataType: DataType, records: AnyRecord[], visibleAt: number): void {
+    const list = this.items[dataType];
+    for (const record of records) {
+      if (typeof record._id !== 'string' || typeof record.timestamp !== 'number') {
+        throw new Error('simulator: every record needs a string _id and a numeric timestamp');
+      }
+      list.push({ record: structuredClone(record), visibleAt, seq: this.seq++ });
+    }
+  }
+
+  /** Records visible at `now`, in insertion order. */
+  visible(dataType: DataType, now: number): Array<{ record: AnyRecord; seq: number }> {
+    return this.items[dataType].filter((s) => s.visibleAt <= now);
+  }
+
+  all(dataType: DataType): AnyRecord[] {
+    return this.items[dataType].map((s) => s.record);
+  }
+}
