@@ -17,6 +17,13 @@ export interface CefOptions {
   severityMap: Record<number, number>;
   /** Whole-line cap in UTF-8 bytes (header included); free text is trimmed to fit. */
   maxMessageBytes: number;
+  /**
+   * Portal base URL (e.g. `https://contoso.portal.cloudappsecurity.com`) for the activity `cs1=portalURL`
+   * (`<base>/#/audits?activity.id=eq(<_id>,)`, as the original agent); unset: empty unless the record has `URL`.
+   */
+  portalUrl?: string;
+  /** Extra or overriding app-name constants: MDCA numeric app id → NAME (rendered `APPID_<NAME>`). */
+  appNames?: Record<number, string>;
 }
 
 /** A CEF event of the relay's own (heartbeat, test event): signature, name, severity, ordered extension. */
