@@ -1,0 +1,126 @@
+// Azure Monitor log search alerts over the relay's Application Insights telemetry: a failed run, a growing lag, and
+// silence (no run reported at all). Names of the signals are the relay's telemetry contract:
+// custom metrics 'relay.failures' and 'relay.lag.seconds', errors logged by the function 'relay'.
+
+param namePrefix string
+param location string
+param tags object
+param appInsightsId string
+@description('Action group to notify; empty: the rules fire into the portal only.')
+param actionGroupId string
+@description('Alert when the oldest undelivered event is older than this many seconds.')
+param lagThresholdSeconds int
+@description('Alert when no run has reported lag for this long (the relay stopped); a log alert window size.')
+@allowed(['PT30M', 'PT45M', 'PT1H', 'PT2H', 'PT3H', 'PT6H'])
+param silenceWindow string
+
+var actions = empty(actionGroupId) ? {} : { actionGroups: [actionGroupId] }
+
+// A run failed: the failure metric, an unhandled exception or an error trace from the 'relay' function.
+resource failure 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: 'alert-${namePrefix}-relay-failure'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'MDCA SIEM relay: run failed'
+    description: 'A relay run failed (relay.failures, an exception or an error trace in the relay function).'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+union
+  (customMetrics | where name == 'relay.failures' | summarize failures = sum(valueSum)),
+  (exceptions | where operation_Name == 'relay' | summarize failures = todouble(count())),
+  (traces | where operation_Name == 'relay' and severityLevel >= 3 | summarize failures = todouble(count()))
+| summarize failures = sum(failures)
+'''
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'failures'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
+// The relay is behind: the lag it reports after each run (seconds between now and the committed checkpoint).
+resource lag 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: 'alert-${namePrefix}-relay-lag'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'MDCA SIEM relay: lag above threshold'
+    description: 'relay.lag.seconds exceeded ${lagThresholdSeconds} s.'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customMetrics
+| where name == 'relay.lag.seconds'
+| summarize lag = max(valueMax)
+'''
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'lag'
+          operator: 'GreaterThan'
+          threshold: lagThresholdSeconds
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
+// Neither failure nor lag fires when the relay does not run at all (stopped app, broken deployment): alert on silence.
+resource silence 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: 'alert-${namePrefix}-relay-silent'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'MDCA SIEM relay: no run reported'
+    description: 'No relay.lag.seconds reported in ${silenceWindow}.'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT15M'
+    windowSize: silenceWindow
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: '''
+customMetrics
+| where name == 'relay.lag.seconds'
+| summarize runs = count()
+'''
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'runs'
+          operator: 'LessThan'
+          threshold: 1
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: actions
+  }
+}
+
+output ruleIds string[] = [failure.id, lag.id, silence.id]

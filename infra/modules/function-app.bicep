@@ -1,0 +1,146 @@
+// The relay's Flex Consumption function app (FC1, Node 22): user-assigned identity, identity-based host storage,
+// hardened site, VNet integration, and the one app-settings object the code reads (src/config/settings.ts).
+
+import { relaySettings } from '../types.bicep'
+
+param name string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param integrationSubnetId string
+param deploymentContainerUrl string
+param blobEndpoint string
+param queueEndpoint string
+param tableEndpoint string
+param appInsightsName string
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
+@description('Public IPv4 ranges (CIDR) allowed to call the app (the status endpoint); empty allows any caller with a function key.')
+param inboundAllowedIpRanges string[]
+param settings relaySettings
+param checkpointTableName string
+@description('Versionless Key Vault secret URI of the API token (token auth).')
+param tokenSecretUri string
+@description('Versionless Key Vault secret URI of the syslog mTLS client key; empty: no client key.')
+param syslogTlsKeySecretUri string
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: 'plan-${name}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+// Settings the Functions host and platform read. Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME and
+// FUNCTIONS_EXTENSION_VERSION (functionAppConfig.runtime replaces them).
+var platformSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: tableEndpoint
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+
+// Settings the relay's code reads that this template derives from what it creates.
+var derivedSettings = union(
+  {
+    AZURE_CLIENT_ID: identityClientId
+    RELAY_CHECKPOINT_TABLE: checkpointTableName
+  },
+  (settings.?MDCA_AUTH ?? 'token') == 'token' ? { MDCA_TOKEN_SECRET_URI: tokenSecretUri } : {},
+  // A Key Vault reference resolved by the platform with keyVaultReferenceIdentity: the key never passes through
+  // the deployment.
+  empty(syslogTlsKeySecretUri) ? {} : { SYSLOG_TLS_KEY: '@Microsoft.KeyVault(SecretUri=${syslogTlsKeySecretUri})' }
+)
+
+// The deployer's relay settings; keys left out are not set, so the code's defaults apply.
+var chosenSettings = toObject(filter(items(settings), s => !empty(s.?value)), s => s.key, s => string(s.?value))
+
+var ipRestrictions = [
+  for (range, i) in inboundAllowedIpRanges: {
+    name: 'allow-${i}'
+    action: 'Allow'
+    ipAddress: range
+    priority: 100 + i
+  }
+]
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    publicNetworkAccess: publicNetworkAccess
+    virtualNetworkSubnetId: integrationSubnetId
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      remoteDebuggingEnabled: false
+      http20Enabled: true
+      ipSecurityRestrictions: ipRestrictions
+      ipSecurityRestrictionsDefaultAction: empty(inboundAllowedIpRanges) ? 'Allow' : 'Deny'
+      scmIpSecurityRestrictionsUseMain: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: { name: 'node', version: '22' }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: union(platformSettings, derivedSettings, chosenSettings)
+  }
+
+  // No FTP or basic-auth deployment: publishing uses Entra tokens (az login / func azure functionapp publish).
+  resource ftpPolicy 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: { allow: false }
+  }
+
+  resource scmPolicy 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: { allow: false }
+  }
+}
+
+output id string = site.id
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,54 @@
+// Workspace-based Application Insights with local (instrumentation key) auth off: the app sends telemetry with its
+// identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) and needs Monitoring Metrics Publisher on the component.
+
+import { roleIds } from '../roles.bicep'
+
+param namePrefix string
+param location string
+param tags object
+@description('Resource id of an existing Log Analytics workspace; empty creates one.')
+param existingWorkspaceId string
+param retentionInDays int
+param principalId string
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = if (empty(existingWorkspaceId)) {
+  name: 'log-${namePrefix}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: retentionInDays
+    features: { disableLocalAuth: true }
+  }
+}
+
+var workspaceId = empty(existingWorkspaceId) ? workspace.id : existingWorkspaceId
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${namePrefix}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspaceId
+    DisableLocalAuth: true
+    IngestionMode: 'LogAnalytics'
+    publicNetworkAccessForIngestion: 'Enabled'
+    publicNetworkAccessForQuery: 'Enabled'
+  }
+}
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, principalId, roleIds.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output appInsightsId string = appInsights.id
+output appInsightsName string = appInsights.name
+output workspaceId string = workspaceId

@@ -1,0 +1,68 @@
+// A new VNet for the relay: a subnet delegated to Microsoft.App/environments for Flex Consumption VNet integration
+// (/27 or larger, https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan) and one for private endpoints.
+
+param name string
+param location string
+param tags object
+param addressPrefix string
+param integrationSubnetPrefix string
+param privateEndpointSubnetPrefix string
+
+// Subnet names avoid "_": Flex Consumption rejects integration subnets whose name contains one.
+var integrationSubnetName = 'snet-relay-integration'
+var privateEndpointSubnetName = 'snet-relay-endpoints'
+
+// Empty NSGs keep the platform defaults but give the customer a place for egress rules to the SIEM
+// (NSGs on the integration subnet apply to the syslog traffic).
+resource integrationNsg 'Microsoft.Network/networkSecurityGroups@2025-05-01' = {
+  name: 'nsg-${name}-integration'
+  location: location
+  tags: tags
+}
+
+resource endpointNsg 'Microsoft.Network/networkSecurityGroups@2025-05-01' = {
+  name: 'nsg-${name}-endpoints'
+  location: location
+  tags: tags
+}
+
+resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: { addressPrefixes: [addressPrefix] }
+    subnets: [
+      {
+        name: integrationSubnetName
+        properties: {
+          addressPrefix: integrationSubnetPrefix
+          networkSecurityGroup: { id: integrationNsg.id }
+          delegations: [
+            { name: 'flex-consumption', properties: { serviceName: 'Microsoft.App/environments' } }
+          ]
+        }
+      }
+      {
+        name: privateEndpointSubnetName
+        properties: {
+          addressPrefix: privateEndpointSubnetPrefix
+          networkSecurityGroup: { id: endpointNsg.id }
+          privateEndpointNetworkPolicies: 'Enabled'
+        }
+      }
+    ]
+  }
+
+  resource integrationSubnet 'subnets' existing = {
+    name: integrationSubnetName
+  }
+
+  resource endpointSubnet 'subnets' existing = {
+    name: privateEndpointSubnetName
+  }
+}
+
+output vnetId string = vnet.id
+output integrationSubnetId string = vnet::integrationSubnet.id
+output privateEndpointSubnetId string = vnet::endpointSubnet.id
