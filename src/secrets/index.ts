@@ -14,3 +14,4 @@ export {
   type TokenExpiryNotice, type RecordTokenExpiry,
 } from './expiry-notice.js';
 export { readTokenInput } from './read-token-input.js';
+export { sendWithFreshTokenOn401 } from './retry-on-401.js';

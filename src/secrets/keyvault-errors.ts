@@ -13,6 +13,8 @@ export interface KeyVaultErrorContext {
 }
 
 const IDENTITY_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+// Node's TLS verification failures (CERT_*, *_SELF_SIGNED_*, UNABLE_TO_VERIFY_*, ERR_TLS_*, ERR_SSL_*).
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'REQUEST_SEND_ERROR', 'EPROTO', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
 
 function serviceDetail(err: { code?: string; message: string }, secrets: readonly string[]): string {
@@ -38,8 +40,11 @@ export function keyVaultError(err: unknown, ctx: KeyVaultErrorContext): RelayErr
       'locally, sign in with `az login`';
   } else if (isRestError(err)) {
     const status = err.statusCode;
-    if (status === undefined) {
-      message = `Key Vault ${ctx.vaultHost} is unreachable (${err.code ?? 'network error'}) when trying to ${verb} ${where}: ` +
+    if (status === undefined && err.code !== undefined && TLS_CODE.test(err.code)) {
+      message = `the TLS connection to Key Vault ${ctx.vaultHost} failed (${err.code}) when trying to ${verb} secret "${ctx.secretName}": ` +
+        'the certificate is not trusted; is a proxy or firewall intercepting TLS on this network?';
+    } else if (status === undefined) {
+      message = `Key Vault ${ctx.vaultHost} is unreachable (${err.code ?? 'network error'}) when trying to ${verb} secret "${ctx.secretName}": ` +
         'check the vault\'s firewall and private endpoint, and that its name resolves from this network';
     } else if (status === 401) {
       message = `Key Vault rejected the identity's access token (401) to ${verb} ${where}: the identity may belong to another tenant`;
