@@ -11,7 +11,9 @@ export const HEADER_LIMITS = {
 
 /** Per-key limits; keys not listed get DEFAULT_VALUE_LIMIT. */
 export const EXTENSION_LIMITS: Readonly<Record<string, number>> = {
-  externalId: 40,
+  // Deliberate deviation: the dictionary says 40, but the agent itself wrote MDCA activity ids of
+  // 51+ characters (siem.md samples) and SIEM content deduplicates on the whole id.
+  externalId: 255,
   msg: 1023,
   suser: 1023,
   duser: 1023,
