@@ -2,12 +2,22 @@
 // - tcp / tls: the receiver has read every byte of the batch (confirmed by a graceful half-close
 //   that the peer answers with its own close, or an equivalent confirmation);
 // - udp: every datagram was handed to the kernel; no delivery guarantee (RFC 5426).
+// See docs/syslog.md for what that does and does not promise.
 export type SyslogProtocol = 'tcp' | 'udp' | 'tls';
 export type TcpFraming = 'lf' | 'octet-counting';
 
 export interface SyslogHost {
   host: string;
   port: number;
+}
+
+/** Backoff between connection attempts (per host) and rounds over the host list (per batch). */
+export interface RetryPolicy {
+  /** Rounds over the host list inside one deliver() before it rejects (>= 1). */
+  attempts: number;
+  /** Wait after a host's first failure; doubles per consecutive failure, with jitter. */
+  initialDelayMs: number;
+  maxDelayMs: number;
 }
 
 export interface SyslogOptions {
@@ -27,6 +37,8 @@ export interface SyslogOptions {
     key?: string; // PEM private key
     servername?: string; // SNI and name check; defaults to the host
   };
+  /** Default DEFAULT_RETRY in backoff.ts: 3 rounds, 250 ms doubling to 10 s. */
+  retry?: RetryPolicy;
 }
 
 export interface DeliveryReport {
@@ -41,4 +53,42 @@ export interface SyslogSender {
    *  Rejects with a RelayError (SYSLOG_UNREACHABLE / SYSLOG_SEND_FAILED) otherwise. */
   deliver(messages: readonly string[]): Promise<DeliveryReport>;
   close(): Promise<void>;
+}
+
+export interface HostStatus extends SyslogHost {
+  consecutiveFailures: number;
+  lastError?: string;
+  lastFailureAt?: number;
+  lastSuccessAt?: number;
+  /** Epoch ms before which this host is skipped (backoff), when in backoff. */
+  retryAt?: number;
+}
+
+/** What the sender knows about the receivers: an outage shows as state 'down' and in `outages`. */
+export interface SenderStatus {
+  /** unknown: nothing sent yet; up: the last batch was delivered; down: the last batch failed. */
+  state: 'unknown' | 'up' | 'down';
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
+  /** One line, no secrets (describeError of the last failure). */
+  lastError?: string;
+  /** Batches that failed in a row (reset by a delivery). */
+  consecutiveFailures: number;
+  /** How many times the state went from up/unknown to down since the sender was created. */
+  outages: number;
+  /** Host that took the last delivered batch. */
+  activeHost?: SyslogHost;
+  hosts: HostStatus[];
+}
+
+/** Notable transitions, for the logger (no secrets: hosts and error descriptions only). */
+export type SenderEvent =
+  | { type: 'attempt-failed'; host: SyslogHost; error: string; retryInMs: number }
+  | { type: 'failover'; from: SyslogHost; to: SyslogHost }
+  | { type: 'outage'; error: string }
+  | { type: 'recovered'; host: SyslogHost; downForMs: number };
+
+/** The sender createSender() returns: the contract plus its status. */
+export interface StatusSyslogSender extends SyslogSender {
+  status(): SenderStatus;
 }
