@@ -20,8 +20,10 @@ export interface RelayConfig {
     filters: Record<DataType, Record<string, Record<string, unknown>>>;
     requestsPerMinute: number;
     requestTimeoutMs: number;
+    /** MDCA_PROXY (the jar's --proxy): overrides the standard variables below. */
     proxy?: string;
-    noProxy?: string;
+    /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY as set, for the client's own proxy selection. */
+    proxyEnv: Record<string, string | undefined>;
   };
   syslog: SyslogOptions;
   cef: CefOptions;

@@ -28,6 +28,8 @@ export interface RelayDeps {
   now?: () => number;
   /** Epoch ms after which no new batch is started (the Function's time budget). */
   deadline?: number;
+  /** Asked after each batch: true stops the run cleanly (CLI on SIGINT/SIGTERM). */
+  shouldStop?: () => boolean;
   /** Called after each committed batch (progress display). */
   onProgress?: (p: { dataType: DataType; sent: number; watermark: number }) => void;
 }
@@ -84,6 +86,7 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
       summary.watermark = batch.cursor.watermark;
       counts.fetched += batch.records.length;
       deps.onProgress?.({ dataType, sent: summary.sent, watermark: summary.watermark });
+      if (deps.shouldStop?.()) break;
       if (deps.deadline !== undefined && now() >= deps.deadline) {
         summary.stoppedForBudget = true;
         logger.info('relay.time-budget-reached', { dataType, sent: summary.sent, watermark: new Date(summary.watermark).toISOString() });

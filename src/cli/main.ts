@@ -1,0 +1,102 @@
+// `mdca-siem-relay`: parse arguments, build the relay, dispatch to a command. Returns the exit code.
+import { CronExpressionParser } from 'cron-parser';
+import { loadConfig } from '../config/load.js';
+import type { RelayConfig } from '../config/types.js';
+import { describeError, isRelayError } from '../errors.js';
+import { runChecks } from '../ops/check.js';
+import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type Logger } from '../ops/logger.js';
+import { createRelay, createStore, type Relay } from '../pipeline/relay.js';
+import { statusView } from '../pipeline/status-view.js';
+import { summaryLine } from '../pipeline/summary.js';
+import { rotateTokenCommand } from './rotate-token.js';
+import { parseCli, parseTime, USAGE, type CliArgs } from './args.js';
+import { terminalProgress } from './progress.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function logger(config: RelayConfig, secrets: () => readonly string[]): Logger {
+  const sinks = [stderrSink];
+  if (config.logsDir) sinks.push(rotatingFileSink(config.logsDir));
+  return createLogger(sinks, { redact: secretRedactor(secrets), level: (process.env.RELAY_LOG_LEVEL as 'debug' | undefined) ?? 'info' });
+}
+
+async function sleepUntil(when: number, stopped: () => boolean): Promise<void> {
+  while (!stopped() && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
+}
+
+async function run(relay: Relay, log: Logger, once: boolean): Promise<number> {
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    log.info('relay.stopping', { reason: 'signal' });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const schedule = CronExpressionParser.parse(relay.config.relay.schedule, { tz: 'UTC' });
+    for (;;) {
+      const progress = terminalProgress(process.stderr, Date.now());
+      const summary = await relay.run({ logger: log, shouldStop: () => stop, onProgress: (p) => progress.update(p) });
+      progress.done();
+      (once ? console.log : (line: string) => log.info('relay.run', { summary: line }))(summaryLine(summary));
+      if (once) return summary.outcome === 'success' ? EXIT.ok : EXIT.failed;
+      if (stop) return EXIT.ok;
+      await sleepUntil(schedule.next().getTime(), () => stop);
+      if (stop) return EXIT.ok;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function dispatch(args: CliArgs): Promise<number> {
+  if (args.command === 'help') {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  if (args.command === 'check') return runChecks(args.settings, { sendTestEvent: args.sendTestEvent, out: process.stdout });
+  const config = loadConfig(args.settings, 'cli');
+  if (args.command === 'status') {
+    const view = await statusView(config, createStore(config), Date.now());
+    console.log(args.json ? JSON.stringify(view, null, 2) : formatStatus(view));
+    return EXIT.ok;
+  }
+  if (args.command === 'rotate-token') return rotateTokenCommand(config, { stdin: process.stdin, expiresInDays: args.expiresInDays });
+  const relay = createRelay(config);
+  const log = logger(config, () => relay.tokens.secrets());
+  try {
+    if (args.command === 'replay') {
+      const from = parseTime('--from', args.from);
+      const to = parseTime('--to', args.to);
+      if (to <= from) throw new Error('--to must be after --from');
+      const progress = terminalProgress(process.stderr, to);
+      const result = await relay.replay({ logger: log, from, to, onProgress: (p) => progress.update(p) });
+      progress.done();
+      console.log(`replay success sent=${result.sent} requests=${result.requests} from=${new Date(from).toISOString()} to=${new Date(to).toISOString()}`);
+      return EXIT.ok;
+    }
+    return await run(relay, log, args.once);
+  } finally {
+    await relay.close();
+  }
+}
+
+function formatStatus(v: Awaited<ReturnType<typeof statusView>>): string {
+  const lines = [`relay:        ${v.relay}`, `state:        ${v.state}`, `last success: ${v.lastSuccess ?? 'never'}`, `last run:     ${v.lastRun ?? 'never'}`];
+  for (const [dt, wm] of Object.entries(v.watermarks)) lines.push(`${dt.padEnd(13)} watermark ${wm} (lag ${v.lagSeconds[dt]} s)`);
+  if (v.lastRunCounts) lines.push(`last run:     ${v.lastRunCounts.outcome}, sent ${v.lastRunCounts.sent}, ${v.lastRunCounts.requests} requests`);
+  if (v.lastError) lines.push(`last error:   ${v.lastError.at} ${v.lastError.code} (${v.lastError.stage}): ${v.lastError.message}`);
+  for (const s of v.skippedSpans ?? []) lines.push(`skipped:      ${s.dataType} ${s.from} .. ${s.to} (relay was switched off longer than the look-back)`);
+  for (const w of v.warnings ?? []) lines.push(`warning:      ${new Date(w.at).toISOString()} ${w.message}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await dispatch(parseCli(argv, env));
+  } catch (err) {
+    console.error(`mdca-siem-relay: ${isRelayError(err) && err.code === 'CONFIG_INVALID' ? err.message : describeError(err)}`);
+    return isRelayError(err, 'CONFIG_INVALID') ? EXIT.usage : EXIT.failed;
+  }
+}

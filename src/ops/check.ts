@@ -1,0 +1,142 @@
+// `mdca-siem-relay check`: walks every dependency in order and prints one PASS/FAIL line per step,
+// with the fix for each failure. Exit code 0 only when every step passed.
+import net from 'node:net';
+import tls from 'node:tls';
+import { loadConfig, type RawSettings } from '../config/load.js';
+import type { RelayConfig } from '../config/types.js';
+import { describeError, isRelayError, RelayError, type ErrorCode } from '../errors.js';
+import { createRelay, type Relay } from '../pipeline/relay.js';
+import { TEST_EVENT_SIGNATURE } from '../pipeline/heartbeat.js';
+import { redactCredentials } from '../secrets/index.js';
+
+const FIXES: Partial<Record<ErrorCode, string>> = {
+  TOKEN_REJECTED: 'the API rejected the token: generate a new one in the portal (Settings > Cloud Apps > API tokens) and store it (MDCA_TOKEN or `rotate-token`)',
+  PERMISSION_DENIED: 'the token works but lacks permission: the admin who issued it may have been removed or lacks a security role; issue a token as a Security Administrator',
+  INVALID_PROXY: 'the proxy cannot be reached: check MDCA_PROXY / --proxy (ADDRESS[:PORT]) and that the proxy allows CONNECT to the portal on 443',
+  API_UNAVAILABLE: 'the API did not answer: check MDCA_PORTAL_URL (Settings > Cloud Apps > System > About), DNS and outbound HTTPS 443 (or the proxy)',
+  API_TIMEOUT: 'the API did not answer in time: check network egress to the portal, or raise MDCA_REQUEST_TIMEOUT',
+  API_BAD_RESPONSE: 'the answer was not the API: MDCA_PORTAL_URL must be the API URL from Settings > About, not a sign-in page; a proxy may be rewriting answers',
+  SECRET_UNAVAILABLE: 'Key Vault did not give the secret: grant the app identity "Key Vault Secrets User" on the vault, check the vault firewall / private endpoint and MDCA_TOKEN_SECRET_URI',
+  SECRET_REFERENCE_UNRESOLVED: 'the Key Vault reference did not resolve: grant the identity "Key Vault Secrets User", check the vault network rules, or use MDCA_TOKEN_SECRET_URI',
+  CHECKPOINT_UNAVAILABLE: 'the checkpoint store cannot be used: check RELAY_STATE_DIR permissions, or the storage account / AzureWebJobsStorage and the identity\'s "Storage Table Data Contributor" role',
+  SYSLOG_UNREACHABLE: 'the syslog host did not accept a connection: check SYSLOG_HOST/SYSLOG_PORT/SYSLOG_PROTOCOL, that the receiver listens, and NSGs / routes on the VNet integration subnet',
+  SYSLOG_SEND_FAILED: 'the syslog host accepted but did not take the event: check the receiver\'s framing (SYSLOG_FRAMING), TLS settings and size limits',
+};
+
+export interface CheckResult {
+  step: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  skipped?: boolean;
+}
+
+function fixFor(err: unknown): string | undefined {
+  return isRelayError(err) ? FIXES[err.code] : undefined;
+}
+
+async function probeConnect(config: RelayConfig): Promise<string> {
+  const { protocol, hosts, connectTimeoutMs } = config.syslog;
+  const results: string[] = [];
+  for (const h of hosts) {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(new RelayError('SYSLOG_UNREACHABLE', 'send', `${h.host}:${h.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+      const socket =
+        protocol === 'tls'
+          ? tls.connect({ host: h.host, port: h.port, ca: config.syslog.tls?.ca, cert: config.syslog.tls?.cert, key: config.syslog.tls?.key, servername: config.syslog.tls?.servername ?? (net.isIP(h.host) ? undefined : h.host), minVersion: 'TLSv1.2' }, () => {
+              socket.end();
+              resolve();
+            })
+          : net.connect({ host: h.host, port: h.port }, () => {
+              socket.end();
+              resolve();
+            });
+      socket.setTimeout(connectTimeoutMs, () => {
+        socket.destroy();
+        onError(new Error('connect timeout'));
+      });
+      socket.once('error', onError);
+    });
+    results.push(`${h.host}:${h.port}`);
+  }
+  return `${protocol} connection accepted by ${results.join(', ')}`;
+}
+
+async function probeProxy(proxy: string, timeoutMs: number): Promise<string> {
+  const url = new URL(/^[a-z]+:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
+  const port = Number(url.port || 8080);
+  await new Promise<void>((resolve, reject) => {
+    const s = net.connect({ host: url.hostname, port }, () => {
+      s.end();
+      resolve();
+    });
+    s.setTimeout(timeoutMs, () => s.destroy(new Error('timeout')));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${url.hostname}:${port}: ${err.code ?? err.message}`)));
+  });
+  return `proxy ${url.hostname}:${port} accepts connections`;
+}
+
+export async function checkAll(settings: RawSettings, options: { sendTestEvent: boolean; relay?: Relay }): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  let config: RelayConfig;
+  try {
+    config = options.relay?.config ?? loadConfig(settings, 'cli');
+    results.push({ step: 'configuration', ok: true, detail: `${config.mdca.dataTypes.join('+')} from ${config.mdca.portalUrl} to ${config.syslog.protocol}://${config.syslog.hosts.map((h) => `${h.host}:${h.port}`).join(',')}` });
+  } catch (err) {
+    results.push({ step: 'configuration', ok: false, detail: describeError(err), fix: 'set each setting named above (docs/configuration.md lists them all)' });
+    return results;
+  }
+  let relay: Relay;
+  try {
+    relay = options.relay ?? createRelay(config);
+  } catch (err) {
+    results.push({ step: 'relay parts', ok: false, detail: describeError(err), fix: fixFor(err) });
+    return results;
+  }
+  const step = async (name: string, fn: () => Promise<string>) => {
+    try {
+      results.push({ step: name, ok: true, detail: await fn() });
+    } catch (err) {
+      results.push({ step: name, ok: false, detail: redactCredentials(describeError(err)), fix: fixFor(err) ?? 'see docs/troubleshooting.md' });
+    }
+  };
+  await step('API URL and token', async () => {
+    const r = await relay.client.list('alerts', { filters: {}, limit: 1, sortField: 'date', sortDirection: 'desc' });
+    return `${config.mdca.portalUrl} answered (${r.page.total ?? r.page.data.length} alerts visible)`;
+  });
+  if (config.mdca.proxy) await step('proxy', () => probeProxy(config.mdca.proxy!, config.syslog.connectTimeoutMs));
+  else results.push({ step: 'proxy', ok: true, skipped: true, detail: 'none configured (MDCA_PROXY / HTTPS_PROXY)' });
+  if (config.mdca.auth.mode === 'token' && config.mdca.auth.secretUri) {
+    await step('Key Vault secret', async () => {
+      await relay.tokens.refresh();
+      await relay.tokens.authorization();
+      return `read ${config.mdca.auth.mode === 'token' ? config.mdca.auth.secretUri : ''}`;
+    });
+  } else results.push({ step: 'Key Vault secret', ok: true, skipped: true, detail: config.mdca.auth.mode === 'entra' ? 'Entra authentication: no secret' : 'token given directly (MDCA_TOKEN)' });
+  await step('checkpoint store', async () => {
+    await relay.store.readStatus();
+    await relay.store.updateStatus((s) => s ?? { relayName: config.relayName, createdAt: Date.now() });
+    return `${relay.store.description} readable and writable`;
+  });
+  await step('syslog host', async () => {
+    const connected = config.syslog.protocol === 'udp' ? 'udp: no connection to test (best effort)' : await probeConnect(config);
+    if (!options.sendTestEvent) return `${connected}; run with --send-test-event to deliver a marked test event`;
+    const now = Date.now();
+    const line = relay.formatter.own({ signatureId: TEST_EVENT_SIGNATURE, name: 'mdca-siem-relay test event', severity: 0, timestamp: now, extension: [['rt', now], ['dvchost', config.relayName], ['msg', 'Test event from mdca-siem-relay check: safe to ignore']] });
+    const report = await relay.sender.deliver([line]);
+    return `${connected}; test event ${report.confirmed ? 'delivered and confirmed' : 'sent (udp: unconfirmed)'} to ${report.host.host}:${report.host.port}`;
+  });
+  await relay.close().catch(() => undefined);
+  return results;
+}
+
+export async function runChecks(settings: RawSettings, options: { sendTestEvent: boolean; out: NodeJS.WritableStream; relay?: Relay }): Promise<number> {
+  const results = await checkAll(settings, options);
+  for (const r of results) {
+    options.out.write(`${r.skipped ? 'SKIP' : r.ok ? 'PASS' : 'FAIL'}  ${r.step}: ${r.detail}\n`);
+    if (!r.ok && r.fix) options.out.write(`      fix: ${r.fix}\n`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  options.out.write(failed.length ? `${failed.length} check${failed.length > 1 ? 's' : ''} failed\n` : 'all checks passed\n');
+  return failed.length ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+// What the Function entry points need from the Functions host: the time budget from host.json
+// and a log sink into the invocation's log (which goes to Application Insights).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LineSink } from './logger.js';
+
+/** Flex Consumption's default functionTimeout. */
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
+/** `functionTimeout` of host.json ("hh:mm:ss"; -1 = unbounded) in ms, from the app root. */
+export function functionTimeoutMs(appRoot = process.cwd()): number {
+  try {
+    const host = JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as { functionTimeout?: string };
+    const m = /^(\d+):(\d{2}):(\d{2})$/.exec(host.functionTimeout ?? '');
+    if (!m) return DEFAULT_TIMEOUT_MS;
+    return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000;
+  } catch {
+    return DEFAULT_TIMEOUT_MS;
+  }
+}
+
+interface ContextLike {
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+  debug?(...args: unknown[]): void;
+}
+
+export function invocationSink(context: ContextLike): LineSink {
+  return (level, line) => {
+    if (level === 'error') context.error(line);
+    else if (level === 'warn') context.warn(line);
+    else if (level === 'debug') context.debug?.(line);
+    else context.log(line);
+  };
+}

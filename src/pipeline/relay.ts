@@ -1,0 +1,92 @@
+// Wires the stages from a validated configuration, once per process: the entry points (Function,
+// CLI) call this and nothing below it. Parts that cache (the token, the rate limiter) live here.
+import { randomUUID } from 'node:crypto';
+import { createFormatter } from '../cef/index.js';
+import type { CefFormatter } from '../cef/types.js';
+import type { RelayConfig } from '../config/types.js';
+import { createMdcaClient, type MdcaClient } from '../mdca/client.js';
+import { readBatches, readRange } from '../mdca/reader.js';
+import type { DataType } from '../mdca/types.js';
+import type { Logger } from '../ops/logger.js';
+import { createTokenProvider, type TokenProviderOptions } from '../secrets/index.js';
+import type { TokenProvider } from '../secrets/types.js';
+import { FileStateStore } from '../state/file-store.js';
+import { runnerIdentity } from '../state/keeper.js';
+import { TableStateStore } from '../state/table-store.js';
+import type { StateStore } from '../state/types.js';
+import { createSender } from '../syslog/index.js';
+import type { SyslogSender } from '../syslog/types.js';
+import { replayRange } from './replay.js';
+import { runRelay, type BatchSource, type RunSummary } from './run.js';
+
+export interface RelayOverrides {
+  store?: StateStore;
+  tokens?: TokenProvider;
+  sender?: SyslogSender;
+  /** Extra options for the token provider (tests: a local Key Vault's client options). */
+  tokenOptions?: Partial<TokenProviderOptions>;
+  now?: () => number;
+}
+
+export interface Relay {
+  readonly config: RelayConfig;
+  readonly store: StateStore;
+  readonly tokens: TokenProvider;
+  readonly client: MdcaClient;
+  readonly sender: SyslogSender;
+  readonly formatter: CefFormatter;
+  run(options: { logger: Logger; deadline?: number; shouldStop?: () => boolean; onProgress?: Parameters<typeof runRelay>[0]['onProgress'] }): Promise<RunSummary>;
+  replay(options: { logger: Logger; from: number; to: number; dataTypes?: DataType[]; onProgress?: Parameters<typeof replayRange>[0]['onProgress'] }): Promise<{ sent: number; requests: number }>;
+  close(): Promise<void>;
+}
+
+export function createStore(config: RelayConfig): StateStore {
+  return config.state.kind === 'directory'
+    ? new FileStateStore(config.state.dir, config.relayName)
+    : new TableStateStore({ ...config.state, relayName: config.relayName });
+}
+
+export function createTokens(config: RelayConfig, extra: Partial<TokenProviderOptions> = {}): TokenProvider {
+  const auth = config.mdca.auth;
+  return createTokenProvider(
+    auth.mode === 'entra'
+      ? { auth: 'entra', clientId: auth.clientId, ...extra }
+      : { auth: 'token', token: auth.token, secretUri: auth.secretUri, clientId: extra.clientId, ...extra },
+  );
+}
+
+export function createRelay(config: RelayConfig, overrides: RelayOverrides = {}): Relay {
+  const store = overrides.store ?? createStore(config);
+  const tokens = overrides.tokens ?? createTokens(config, overrides.tokenOptions);
+  const client = createMdcaClient({
+    portalUrl: config.mdca.portalUrl,
+    tokenProvider: tokens,
+    proxy: config.mdca.proxy,
+    env: config.mdca.proxyEnv,
+    requestTimeoutMs: config.mdca.requestTimeoutMs,
+    requestsPerMinute: config.mdca.requestsPerMinute,
+  });
+  const sender = overrides.sender ?? createSender(config.syslog);
+  const formatter = createFormatter(config.cef);
+  const now = overrides.now ?? Date.now;
+
+  const source: BatchSource = (cursor, dataType, range) =>
+    range
+      ? readRange(client, range, { dataType, filters: config.mdca.filters[dataType] })
+      : readBatches(client, cursor, { dataType, filters: config.mdca.filters[dataType], overlapMs: config.relay.overlapMs, until: now() });
+
+  return {
+    config,
+    store,
+    tokens,
+    client,
+    sender,
+    formatter,
+    run: ({ logger, deadline, shouldStop, onProgress }) => {
+      const runId = randomUUID();
+      return runRelay({ config, store, source, sender, formatter, logger: logger.child({ runId }), identity: runnerIdentity(runId), now, deadline, shouldStop, onProgress });
+    },
+    replay: ({ logger, from, to, dataTypes, onProgress }) => replayRange({ source, sender, formatter, logger, onProgress }, dataTypes ?? config.mdca.dataTypes, from, to),
+    close: () => sender.close(),
+  };
+}
