@@ -161,3 +161,17 @@ export async function exampleParamsBody(): Promise<string> {
   const text = await readFile(path.join(infraDir, 'main.bicepparam'), 'utf8');
   return text.replace(/^using\s+'[^']*'\s*$/m, '');
 }
+
+/** Compiles infra/main.bicep (modules become nested deployments) and returns the ARM template. */
+export async function buildMain(): Promise<ArmTemplate> {
+  const result = await bicep(['build', 'infra/main.bicep', '--stdout']);
+  if (result.code !== 0) throw new Error(`bicep build failed:\n${result.output}`);
+  // With --stdout the template is the whole output (diagnostics, if any, precede it on stderr).
+  const start = result.output.indexOf('{');
+  return JSON.parse(result.output.slice(start)) as ArmTemplate;
+}
+
+/** Snapshot resource types, lower-cased, for presence checks. */
+export function types(resources: ArmResource[]): string[] {
+  return resources.map((r) => r.type.toLowerCase());
+}
