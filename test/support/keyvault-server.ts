@@ -1,5 +1,6 @@
 // A local HTTPS stand-in for the Key Vault secrets REST API, for the real @azure/keyvault-secrets client.
 import https from 'node:https';
+import type http from 'node:http';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -81,14 +82,14 @@ export class KeyVaultServer {
       '-keyout', key, '-out', cert,
     ]);
     const [keyPem, certPem] = await Promise.all([readFile(key, 'utf8'), readFile(cert, 'utf8')]);
-    let self: KeyVaultServer | undefined;
-    const server = https.createServer({ key: keyPem, cert: certPem }, (req, res) => {
-      self?.handle(req, res).catch((err: unknown) => {
+    const server = https.createServer({ key: keyPem, cert: certPem });
+    const self = new KeyVaultServer(server, certPem, dir);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      self.handle(req, res).catch((err: unknown) => {
         res.statusCode = 500;
         res.end(JSON.stringify({ error: { code: 'InternalError', message: String(err) } }));
       });
     });
-    self = new KeyVaultServer(server, certPem, dir);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -143,7 +144,7 @@ export class KeyVaultServer {
     await rm(this.#dir, { recursive: true, force: true });
   }
 
-  private async handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', this.url);
