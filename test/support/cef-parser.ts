@@ -132,7 +132,7 @@ export interface SyslogPrefix {
   cef: string;
 }
 
-const ARCSIGHT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (?:([\x21-\x7e]{1,255}) )?(CEF:.*)$/s;
+const ARCSIGHT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (?:(?!CEF:)([\x21-\x7e]{1,255}) )?(CEF:.*)$/s;
 const RFC5424 = /^<(\d{1,3})>1 (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})) ([\x21-\x7e]{1,255}) ([\x21-\x7e]{1,48}) ([\x21-\x7e]{1,128}) ([\x21-\x7e]{1,32}) (-|\[.*?\]) (CEF:.*)$/s;
 const RFC3164 = /^<(\d{1,3})>((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3]\d \d{2}:\d{2}:\d{2}) ([\x21-\x7e]+) ([^\s:[\]]{1,32}): (CEF:.*)$/s;
 
