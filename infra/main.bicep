@@ -182,8 +182,9 @@ module functionApp 'modules/function-app.bicep' = {
     inboundAllowedIpRanges: functionAppAllowedIpRanges
     settings: relay
     checkpointTableName: checkpointTableName
-    tokenSecretUri: '${keyVault.outputs.uri}secrets/${tokenSecretName}'
-    syslogTlsKeySecretUri: empty(syslogTlsKeySecretName) ? '' : '${keyVault.outputs.uri}secrets/${syslogTlsKeySecretName}'
+    keyVaultUri: keyVault.outputs.uri
+    tokenSecretName: tokenSecretName
+    syslogTlsKeySecretName: syslogTlsKeySecretName
   }
   // The app must not start before it can reach storage and Key Vault privately.
   dependsOn: [privateEndpoints]

@@ -25,10 +25,12 @@ param publicNetworkAccess string
 param inboundAllowedIpRanges string[]
 param settings relaySettings
 param checkpointTableName string
-@description('Versionless Key Vault secret URI of the API token (token auth).')
-param tokenSecretUri string
-@description('Versionless Key Vault secret URI of the syslog mTLS client key; empty: no client key.')
-param syslogTlsKeySecretUri string
+@description('Vault URI (https://<vault>.vault.azure.net/) holding the secrets below.')
+param keyVaultUri string
+@description('Secret holding the API token (token auth); stored after deployment.')
+param tokenSecretName string
+@description('Secret holding the syslog mTLS client key (PEM); empty: no client key.')
+param syslogTlsKeySecretName string
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -61,10 +63,13 @@ var derivedSettings = union(
     AZURE_CLIENT_ID: identityClientId
     RELAY_CHECKPOINT_TABLE: checkpointTableName
   },
-  (settings.?MDCA_AUTH ?? 'token') == 'token' ? { MDCA_TOKEN_SECRET_URI: tokenSecretUri } : {},
+  // Versionless URI: the relay reads the current version at run time, so a rotated token needs no redeploy.
+  (settings.?MDCA_AUTH ?? 'token') == 'token' ? { MDCA_TOKEN_SECRET_URI: '${keyVaultUri}secrets/${tokenSecretName}' } : {},
   // A Key Vault reference resolved by the platform with keyVaultReferenceIdentity: the key never passes through
   // the deployment.
-  empty(syslogTlsKeySecretUri) ? {} : { SYSLOG_TLS_KEY: '@Microsoft.KeyVault(SecretUri=${syslogTlsKeySecretUri})' }
+  empty(syslogTlsKeySecretName)
+    ? {}
+    : { SYSLOG_TLS_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${syslogTlsKeySecretName})' }
 )
 
 // The deployer's relay settings; keys left out are not set, so the code's defaults apply.
