@@ -1,7 +1,8 @@
 // `npm run demo`: the whole path on this machine, no Azure account: the built-in Defender for Cloud
 // Apps API simulator (realistic alerts) -> the relay CLI -> CEF -> a local syslog receiver.
 // Prints the CEF lines that arrived, then shows a second run sending only what is new.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,27 +37,34 @@ async function main(): Promise<void> {
     HEARTBEAT_INTERVAL: 'PT0S',
     RELAY_LOG_LEVEL: 'warn',
   };
-  const relay = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    if (r.status !== 0) throw new Error(`mdca-siem-relay ${args.join(' ')} exited with ${r.status}`);
+  // Asynchronous: the simulator and the receiver answer from this very process.
+  const relay = async (...args: string[]) => {
+    try {
+      const r = await promisify(execFile)(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; code?: number };
+      process.stdout.write(e.stdout ?? '');
+      process.stderr.write(e.stderr ?? '');
+      throw new Error(`mdca-siem-relay ${args.join(' ')} exited with ${e.code}`);
+    }
   };
   try {
     say(`API simulator at ${sim.url} with 25 alerts from the last 36 hours; syslog receiver on 127.0.0.1:${receiver.port}`);
     say('First run: mdca-siem-relay run --once (starts RELAY_INITIAL_LOOKBACK = 2 days back)');
-    relay('run', '--once');
+    await relay('run', '--once');
     say(`CEF lines received by the syslog receiver (${receiver.received()}):`);
     process.stdout.write(await readFile(receiver.file, 'utf8'));
 
     const before = receiver.received();
     sim.addAlerts(generateAlerts(1, { seed: 99, timestamp: Date.now() - 1000 }));
     say('A new alert appears; second run sends only it:');
-    relay('run', '--once');
+    await relay('run', '--once');
     const lines = (await readFile(receiver.file, 'utf8')).trimEnd().split('\n');
     process.stdout.write(lines.slice(before).join('\n') + '\n');
     say('mdca-siem-relay status');
-    relay('status');
+    await relay('status');
     say(`Done. State in ${env.RELAY_STATE_DIR}; received events in ${receiver.file}`);
   } finally {
     await receiver.close();
