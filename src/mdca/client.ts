@@ -4,10 +4,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import fetch, { FetchError, type RequestInit } from 'node-fetch';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import { RelayError } from '../errors.js';
 import type { TokenProvider } from '../secrets/types.js';
 import { systemClock, type Clock } from './clock.js';
+import { StrictProxyAgent, proxyRefusal } from './proxy-agent.js';
 import { proxyFor, redactProxy } from './proxy.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from './rate-bucket.js';
 import { badResponse, parsePage } from './response.js';
@@ -92,7 +92,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
   const proxyUrl = proxyFor(base, options.proxy, options.env ?? process.env); // throws INVALID_PROXY early
   const proxyShown = proxyUrl ? redactProxy(proxyUrl.href) : undefined;
   const agent: http.Agent = proxyUrl
-    ? new HttpsProxyAgent(proxyUrl, { keepAlive: true })
+    ? new StrictProxyAgent(proxyUrl, { keepAlive: true })
     : base.protocol === 'https:'
       ? new https.Agent({ keepAlive: true })
       : new http.Agent({ keepAlive: true });
@@ -128,6 +128,12 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted) return { ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
       const code = err instanceof FetchError ? err.code : (err as NodeJS.ErrnoException).code;
+      const refused = proxyRefusal(code);
+      if (refused !== undefined) {
+        // 401/403/407: the proxy will not let us through (credentials or ACL); 5xx: it could not reach the API.
+        if (refused < 500) throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: the proxy refused the connection (HTTP ${refused}; check its credentials and access rules)`, { cause: err });
+        return { ok: false, kind: 'network', detail: `proxy answered HTTP ${refused} to CONNECT` };
+      }
       if (proxyUrl && code && PROXY_CONNECT_CODES.has(code)) {
         throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: cannot connect (${code})`, { cause: err });
       }
