@@ -38,7 +38,7 @@ async function run(relay: Relay, log: Logger, once: boolean): Promise<number> {
       const progress = terminalProgress(process.stderr, Date.now());
       const summary = await relay.run({ logger: log, shouldStop: () => stop, onProgress: (p) => progress.update(p) });
       progress.done();
-      (once ? console.log : (line: string) => log.info('relay.run', { summary: line }))(summaryLine(summary));
+      if (once) console.log(summaryLine(summary));
       if (once) return summary.outcome === 'success' ? EXIT.ok : EXIT.failed;
       if (stop) return EXIT.ok;
       await sleepUntil(schedule.next().getTime(), () => stop);

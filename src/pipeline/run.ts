@@ -74,6 +74,7 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     logger.warn('relay.switched-off', { dataType, skippedFrom: new Date(span.from).toISOString(), skippedTo: new Date(span.to).toISOString() });
     await store.updateStatus((s) => ({ ...s!, skippedSpans: [...(s?.skippedSpans ?? []).slice(-19), { dataType, ...span, recordedAt: now() }] }));
   }
+  logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
   const summary: DataTypeSummary = { dataType, sent: 0, batches: 0, requests: 0, watermark: cursor.watermark, lagMs: now() - cursor.watermark, stoppedForBudget: false };
   try {
     for await (const batch of deps.source(cursor, dataType)) {
@@ -161,5 +162,6 @@ export async function runRelay(deps: RelayDeps): Promise<RunSummary> {
     yielded,
   };
   if (!yielded || dataTypes.length > 0) await recordRun(deps.store, summary, counts, now(), heartbeatError);
+  deps.logger[failed ? 'error' : 'info']('relay.run', { outcome, ...counts, lagSeconds: Math.round(summary.lagMs / 1000), error: summary.error && describeError(summary.error) });
   return summary;
 }
