@@ -1,19 +1,23 @@
 // The syslog sink: createSender() turns validated SyslogOptions into a SyslogSender.
 //
 // What "delivered" means (docs/syslog.md has the long form):
-// - tcp / tls: each deliver() opens a connection (a "delivery session"), writes the whole batch,
-//   half-closes, and resolves only when the receiver answered with its own close: it has read
-//   every byte (see stream.ts). Any error, reset or timeout rejects, and the whole batch counts
-//   as undelivered: the pipeline sends it again (at least once; a retry may duplicate a batch the
-//   receiver read just before the connection broke).
+// - tcp / tls: each batch travels on its own connection (a "delivery session"): write the whole
+//   batch, half-close, and wait for the receiver to answer with its own close: it has read every
+//   byte (stream.ts). Then the next connection to the same receiver is opened and must stay open
+//   for confirmSettleMs: a receiver killed right after reading (its kernel also sends a FIN)
+//   fails that check (successor.ts). That next connection carries the next batch. Any error,
+//   reset or timeout rejects and the whole batch counts as undelivered: the pipeline sends it
+//   again (at least once; a resend may duplicate a batch the receiver had read).
 // - udp: every datagram was handed to the kernel; no guarantee (RFC 5426).
 // Batches are sent one at a time in call order; hosts are tried in the configured order, each
 // with its own backoff after a failure, so a dead primary is not retried on every batch.
+import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
 import { HostPool } from './failover.js';
 import { sendConfirmed } from './stream.js';
-import { connectTcp, hostLabel } from './tcp.js';
+import { settle, WarmConnection } from './successor.js';
+import { connectTcp, hostLabel, socketErrorText } from './tcp.js';
 import { TlsConnector } from './tls.js';
 import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, SyslogHost, SyslogOptions } from './types.js';
 import { findOversize, UdpSender } from './udp.js';
@@ -22,6 +26,11 @@ import { validateSyslogOptions } from './validate.js';
 export { validateSyslogOptions } from './validate.js';
 export { backoffDelay, DEFAULT_RETRY } from './backoff.js';
 export { frame, frameChunks, lfSafe } from './framing.js';
+
+export const DEFAULT_CONFIRM_SETTLE_MS = 25;
+/** A kept connection idle longer than this is closed and replaced: receivers and firewalls drop
+ *  idle sessions, and a batch written into a silently dropped one would only fail late. */
+const MAX_IDLE_REUSE_MS = 10_000;
 export type * from './types.js';
 
 /** Injected for tests and for the logger; all optional. */
@@ -50,6 +59,7 @@ class Sender implements StatusSyslogSender {
   private st: SenderStatus = { state: 'unknown', consecutiveFailures: 0, outages: 0, hosts: [] };
   private downSince = 0;
   private activeIndex = -1;
+  private warm?: WarmConnection;
 
   constructor(
     private readonly o: SyslogOptions,
@@ -78,6 +88,8 @@ class Sender implements StatusSyslogSender {
     this.closed = true;
     this.stop.abort();
     await this.queue;
+    this.warm?.release();
+    this.warm = undefined;
     await this.udp?.close();
   }
 
@@ -129,13 +141,33 @@ class Sender implements StatusSyslogSender {
   private async attempt(host: SyslogHost, messages: readonly string[]): Promise<number> {
     const o = this.o;
     if (this.udp) return this.udp.send(host, messages, o.connectTimeoutMs);
-    const sock = this.tls ? await this.tls.connect(host, o.connectTimeoutMs) : await connectTcp(host, o.connectTimeoutMs);
+    const kept = this.warm?.take(host, MAX_IDLE_REUSE_MS);
+    this.warm = undefined;
     try {
-      return (await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs)).bytes;
+      const sock = kept ?? (await this.connect(host));
+      const { bytes } = await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs);
+      let next: net.Socket;
+      try {
+        next = await this.connect(host);
+      } catch (err) {
+        throw new RelayError('SYSLOG_SEND_FAILED', 'send', `batch to ${hostLabel(host)} not confirmed: the receiver closed, then refused a new connection (${socketErrorText(err)})`, { cause: err });
+      }
+      if (this.closed) {
+        next.destroy();
+      } else {
+        await settle(next, host, o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS);
+        this.warm = new WarmConnection(next, host, this.now);
+      }
+      return bytes;
     } catch (err) {
       this.tls?.forget(host); // a session from a receiver that just failed is not worth resuming
       throw err;
     }
+  }
+
+  private connect(host: SyslogHost): Promise<net.Socket> {
+    const ms = this.o.connectTimeoutMs;
+    return this.tls ? this.tls.connect(host, ms) : connectTcp(host, ms);
   }
 
   private succeeded(index: number, host: SyslogHost): void {

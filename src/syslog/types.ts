@@ -39,6 +39,9 @@ export interface SyslogOptions {
   };
   /** Default DEFAULT_RETRY in backoff.ts: 3 rounds, 250 ms doubling to 10 s. */
   retry?: RetryPolicy;
+  /** tcp/tls: after the receiver's close, how long its next connection must stay open before the
+   *  batch counts as confirmed (catches a receiver killed right after reading). Default 25 ms. */
+  confirmSettleMs?: number;
 }
 
 export interface DeliveryReport {

@@ -44,6 +44,9 @@ export function validateSyslogOptions(o: SyslogOptions): string[] {
       problems.push(`tls.servername: ${JSON.stringify(t.servername)} is not a host name (the certificate name to check)`);
     }
   }
+  if (o.confirmSettleMs !== undefined && !(Number.isInteger(o.confirmSettleMs) && o.confirmSettleMs >= 0 && o.confirmSettleMs <= 60_000)) {
+    problems.push(`confirmSettleMs: must be an integer 0-60000 ms (got ${JSON.stringify(o.confirmSettleMs)})`);
+  }
   if (o.retry !== undefined) {
     const r = o.retry;
     if (!positiveInt(r.attempts, 100)) problems.push(`retry.attempts: must be an integer 1-100 (got ${JSON.stringify(r.attempts)})`);
