@@ -4,6 +4,7 @@ import { CefEvent, asText } from './extension.js';
 import { IPV6_LABEL } from './alert.js';
 import { epochText } from './header/time.js';
 import { ipv4, ipv6 } from './ip.js';
+import { EXTENSION_LIMITS as L } from './limits/fields.js';
 import { ACTIVITY_SEVERITY } from './severity.js';
 
 export interface ActivityMapping {
@@ -40,24 +41,24 @@ export function mapActivity(a: MdcaActivity, m: ActivityMapping, ev: CefEvent): 
   const device = typeof a.device === 'object' && a.device !== null ? a.device : {};
   const objects = Array.isArray(a.mainInfo?.eventObjects) ? a.mainInfo.eventObjects : [];
 
-  ev.text('externalId', a._id);
-  ev.fixed('rt', ts);
-  ev.fixed('start', ts);
-  ev.fixed('end', ts);
-  ev.text('msg', a.description);
-  ev.text('suser', typeof a.user === 'object' && a.user !== null ? a.user.userName : undefined);
-  ev.text('destinationServiceName', a.appName);
-  ev.fixed('dvc', ipv4(device.clientIP) ?? '');
-  ev.text('requestClientApplication', device.userAgent);
-  ev.fixed('cs1Label', 'portalURL');
-  ev.text('cs1', portalUrlOf(a, m.portalUrl));
-  ev.fixed('cs2Label', 'uniqueServiceAppIds');
-  ev.text('cs2', a.appId === undefined || a.appId === null ? '' : m.appToken(a.appId));
-  ev.fixed('cs3Label', 'targetObjects');
-  ev.text('cs3', objects.map((o) => (typeof o === 'object' && o !== null ? asText(o.name) : '')).join(','));
-  ev.fixed('cs4Label', 'policyIDs');
-  ev.text('cs4', Array.isArray(a.policyIds) ? a.policyIds.map(asText).join(',') : '');
-  ev.fixed('c6a1Label', IPV6_LABEL);
-  ev.fixed('c6a1', ipv6(device.clientIP) ?? '');
+  ev.text('externalId=', a._id, L.externalId);
+  ev.fixed('rt=', ts);
+  ev.fixed('start=', ts);
+  ev.fixed('end=', ts);
+  ev.text('msg=', a.description, L.msg);
+  ev.text('suser=', typeof a.user === 'object' && a.user !== null ? a.user.userName : undefined, L.suser);
+  ev.text('destinationServiceName=', a.appName, L.destinationServiceName);
+  ev.fixed('dvc=', ipv4(device.clientIP) ?? '');
+  ev.text('requestClientApplication=', device.userAgent, L.requestClientApplication);
+  ev.fixed('cs1Label=', 'portalURL');
+  ev.text('cs1=', portalUrlOf(a, m.portalUrl), L.cs1);
+  ev.fixed('cs2Label=', 'uniqueServiceAppIds');
+  ev.text('cs2=', a.appId === undefined || a.appId === null ? '' : m.appToken(a.appId), L.cs2);
+  ev.fixed('cs3Label=', 'targetObjects');
+  ev.text('cs3=', objects.map((o) => (typeof o === 'object' && o !== null ? asText(o.name) : '')).join(','), L.cs3);
+  ev.fixed('cs4Label=', 'policyIDs');
+  ev.text('cs4=', Array.isArray(a.policyIds) ? a.policyIds.map(asText).join(',') : '', L.cs4);
+  ev.fixed('c6a1Label=', IPV6_LABEL);
+  ev.fixed('c6a1=', ipv6(device.clientIP) ?? '');
   return typeof a.timestamp === 'number' ? a.timestamp : NaN;
 }

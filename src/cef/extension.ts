@@ -1,11 +1,11 @@
 // One CEF event being built: escaped, per-field-limited header fields and extension pairs, then the line.
 import { escapeExtensionValue, escapeHeaderField, preCut } from './escape.js';
-import { HEADER_LIMITS, extensionLimit } from './limits/fields.js';
+import { HEADER_LIMITS } from './limits/fields.js';
 import { fitToCap } from './limits/message-cap.js';
 import { truncateEscaped } from './limits/truncate.js';
 
-/** Free text from a record: made safe, escaped, then cut to the dictionary limit of `key`. */
-export function extensionText(key: string, raw: string, limit = extensionLimit(key)): string {
+/** Free text from a record: made safe, escaped, then cut to `limit` bytes (the dictionary limit of its key). */
+export function extensionText(raw: string, limit: number): string {
   return truncateEscaped(escapeExtensionValue(preCut(raw, limit)), limit);
 }
 
@@ -40,16 +40,19 @@ export class CefEvent {
     this.severity = severity;
   }
 
-  /** Record-derived text; `undefined`/`null` become an empty value, still emitted (`cn1=`). */
-  text(key: string, raw: unknown): void {
-    this.keys.push(`${key}=`);
-    this.values.push(extensionText(key, asText(raw)));
+  /**
+   * Record-derived text under `keyEq` (`"msg="`: the key with its `=`, a constant at call sites so
+   * the hot path allocates nothing for it); `undefined`/`null` become an empty value, still emitted (`cn1=`).
+   */
+  text(keyEq: string, raw: unknown, limit: number): void {
+    this.keys.push(keyEq);
+    this.values.push(typeof raw === 'string' && raw.length <= 64 && limit >= 192 ? escapeExtensionValue(raw) : extensionText(raw === undefined ? '' : asText(raw), limit));
     this.trimmable.push(true);
   }
 
-  /** A value that is already safe CEF (label constants, integers, validated IPs). */
-  fixed(key: string, value: string): void {
-    this.keys.push(`${key}=`);
+  /** A value that is already safe CEF (label constants, integers, validated IPs), under `keyEq` (`"cn1="`). */
+  fixed(keyEq: string, value: string): void {
+    this.keys.push(keyEq);
     this.values.push(value);
     this.trimmable.push(false);
   }

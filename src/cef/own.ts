@@ -2,6 +2,7 @@
 import type { OwnEvent } from './types.js';
 import { sanitizeKey } from './escape.js';
 import { CefEvent, asText } from './extension.js';
+import { extensionLimit } from './limits/fields.js';
 
 /** Severity clamped to the CEF integer range 0..10. */
 function cefSeverity(v: unknown): number {
@@ -13,7 +14,7 @@ export function mapOwn(e: OwnEvent, ev: CefEvent): number {
   ev.setHeader(asText(e.signatureId), asText(e.name), cefSeverity(e.severity));
   for (const pair of Array.isArray(e.extension) ? e.extension : []) {
     const key = sanitizeKey(asText(pair[0]));
-    if (key !== '') ev.text(key, pair[1]);
+    if (key !== '') ev.text(`${key}=`, pair[1], extensionLimit(key));
   }
   return typeof e.timestamp === 'number' ? e.timestamp : NaN;
 }

@@ -10,7 +10,7 @@ export const HEADER_LIMITS = {
 } as const;
 
 /** Per-key limits; keys not listed get DEFAULT_VALUE_LIMIT. */
-export const EXTENSION_LIMITS: Readonly<Record<string, number>> = {
+export const EXTENSION_LIMITS = {
   // Deliberate deviation: the dictionary says 40, but the agent itself wrote MDCA activity ids of
   // 51+ characters (siem.md samples) and SIEM content deduplicates on the whole id.
   externalId: 255,
@@ -44,11 +44,11 @@ export const EXTENSION_LIMITS: Readonly<Record<string, number>> = {
   c6a2Label: 1023,
   c6a3Label: 1023,
   c6a4Label: 1023,
-};
+} as const;
 
 /** The dictionary's usual string size, for keys it does not list. */
 export const DEFAULT_VALUE_LIMIT = 1023;
 
 export function extensionLimit(key: string): number {
-  return EXTENSION_LIMITS[key] ?? DEFAULT_VALUE_LIMIT;
+  return (EXTENSION_LIMITS as Readonly<Record<string, number>>)[key] ?? DEFAULT_VALUE_LIMIT;
 }
