@@ -1,0 +1,81 @@
+// At least once under kill -9: the CLI is killed at random instants during a 5,000-alert backfill,
+// 20 times; every alert reaches syslog-ng, and duplicates stay within one page per kill.
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAlerts } from '../../src/simulator/fixtures.js';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { fakeToken } from '../support/secrets.js';
+import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
+
+const TOTAL = 5000;
+const KILLS = 20;
+const PAGE = 100;
+const token = fakeToken('crash test token');
+let sim: Simulator;
+let syslog: Receiver;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  const now = Date.now();
+  [sim, syslog] = await Promise.all([
+    startSimulator({ tokens: [token], rateLimit: false, alerts: generateAlerts(TOTAL, { seed: 5, start: now - 86_400_000, end: now - 60_000 }) }),
+    startSyslogNg({ mode: 'tcp-lf', raw: true }),
+  ]);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-crash-'));
+  env = {
+    MDCA_PORTAL_URL: sim.url,
+    MDCA_TOKEN: token,
+    MDCA_REQUESTS_PER_MINUTE: '6000',
+    SYSLOG_HOST: '127.0.0.1',
+    SYSLOG_PORT: String(syslog.port),
+    RELAY_STATE_DIR: path.join(dir, 'state'),
+    HEARTBEAT_INTERVAL: 'PT0S',
+    RELAY_LOG_LEVEL: 'warn',
+  };
+});
+afterAll(async () => {
+  await Promise.all([sim?.close(), syslog?.stop()]);
+});
+
+describe('a backfill killed with SIGKILL 20 times', () => {
+  it('delivers every alert at least once, with at most one page of duplicates per kill', async () => {
+    let killedMidRun = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const child = spawnCli(['run', '--once'], env);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Kill at a random instant after this run has started delivering (not while Node is still
+      // starting), so each kill lands mid-backfill: between a delivery and its commit, or inside one.
+      const seen = (await syslog.lines()).length;
+      const delivering = (async () => {
+        while ((await syslog.lines()).length <= seen) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 120)));
+        return 'kill' as const;
+      })();
+      const outcome = await Promise.race([exited.then(() => 'exited' as const), delivering]);
+      if (outcome === 'kill') {
+        child.kill('SIGKILL');
+        killedMidRun++;
+      }
+      await exited;
+    }
+    const final = await runCli(['run', '--once'], env);
+    expect(final.code).toBe(0);
+
+    const lines = await syslog.waitForLines(TOTAL, 30_000);
+    const counts = new Map<string, number>();
+    for (const line of lines) {
+      const id = /externalId=([0-9a-f]{24})/.exec(line)?.[1];
+      expect(id, `a line without an alert id: ${line.slice(0, 120)}`).toBeDefined();
+      counts.set(id!, (counts.get(id!) ?? 0) + 1);
+    }
+    const missing = sim.all('alerts').filter((a) => !counts.has(a._id));
+    expect(missing).toHaveLength(0);
+    const duplicates = lines.length - counts.size;
+    expect(killedMidRun).toBeGreaterThan(0);
+    expect(duplicates).toBeLessThanOrEqual(killedMidRun * PAGE);
+    console.log(`crash test: ${killedMidRun} kills mid-run, ${lines.length} lines for ${TOTAL} alerts, ${duplicates} duplicates`);
+  }, 240_000);
+});
