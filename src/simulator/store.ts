@@ -14,6 +14,8 @@ interface Stored {
 export class RecordStore {
   private readonly items: Record<DataType, Stored[]> = { alerts: [], activities: [] };
   private seq = 0;
+  /** Kept sorted by (timestamp, insertion) so a date-sorted page needs no sort per request. */
+  private sorted: Partial<Record<DataType, boolean>> = {};
 
   add(dataType: DataType, records: AnyRecord[], visibleAt: number): void {
     const list = this.items[dataType];
@@ -23,11 +25,17 @@ export class RecordStore {
       }
       list.push({ record: structuredClone(record), visibleAt, seq: this.seq++ });
     }
+    this.sorted[dataType] = false;
   }
 
-  /** Records visible at `now`, in insertion order. */
+  /** Records visible at `now`, by timestamp then insertion order. */
   visible(dataType: DataType, now: number): Array<{ record: AnyRecord; seq: number }> {
-    return this.items[dataType].filter((s) => s.visibleAt <= now);
+    const list = this.items[dataType];
+    if (!this.sorted[dataType]) {
+      list.sort((a, b) => a.record.timestamp - b.record.timestamp || a.seq - b.seq);
+      this.sorted[dataType] = true;
+    }
+    return list.filter((s) => s.visibleAt <= now);
   }
 
   all(dataType: DataType): AnyRecord[] {
