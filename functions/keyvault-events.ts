@@ -1,5 +1,7 @@
 // Event Grid trigger: Key Vault says the API token secret is near expiry or expired; warn in the log and the status record.
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
+import { loadConfig } from '../src/config/load.js';
+import { createStore } from '../src/pipeline/relay.js';
 import {
   describeTokenExpiry, tokenExpiryNoticeFromEvent, type RecordTokenExpiry, type TokenExpiryNotice,
 } from '../src/secrets/expiry-notice.js';
@@ -33,8 +35,14 @@ function tokenSecretName(): string | undefined {
   return uri ? /\/secrets\/([0-9A-Za-z-]+)/.exec(uri)?.[1] : undefined;
 }
 
-// TODO(lead): replace with the status writer from src/state (puts the notice into the status record).
-const recordTokenExpiry: RecordTokenExpiry = async () => {};
+/** Puts the notice into the relay's status record (kept to the last 20 warnings). */
+const recordTokenExpiry: RecordTokenExpiry = async (notice) => {
+  const config = loadConfig(process.env, 'function');
+  await createStore(config).updateStatus((s) => ({
+    ...(s ?? { relayName: config.relayName, createdAt: Date.now() }),
+    warnings: [...(s?.warnings ?? []).slice(-19), { at: Date.now(), message: describeTokenExpiry(notice) }],
+  }));
+};
 
 app.eventGrid('keyVaultTokenExpiry', {
   handler: createKeyVaultEventHandler(recordTokenExpiry, { secretName: tokenSecretName() }),
