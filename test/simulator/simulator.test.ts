@@ -140,6 +140,13 @@ describe('simulator', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  test('the seed\'s six sample alerts are served when asked for', async () => {
+    sim = await startSimulator({ includeSeedAlerts: true, rateLimit: false });
+    const r = await post('/api/v1/alerts/', { filters: { date: { gte: 0 } } });
+    expect(r.json.total).toBe(6);
+    expect(r.json.data.map((a: { _id: string }) => a._id)).toContain('596a7e360c204203a335a3fb');
+  });
+
   test('a late alert (timestamp in the past) is invisible until it arrives', async () => {
     let now = 5_000_000;
     sim = await startSimulator({ clock: { now: () => now }, rateLimit: false });
