@@ -104,9 +104,11 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
     first = false;
     const { page } = res;
 
-    // The page size is the service's to say (`max`), and a page that had to shrink grows back slowly.
+    // The page size is the service's to say (`max`). A page that had to shrink (large pages failing)
+    // keeps the size that worked for the rest of the run; the next run tries the full size again.
     if (page.max !== undefined) ceiling = Math.min(ceiling, page.max);
-    limit = Math.min(ceiling, res.limitUsed < limit ? res.limitUsed : limit * 2, ceiling);
+    if (res.limitUsed < limit) ceiling = Math.min(ceiling, res.limitUsed);
+    limit = ceiling;
 
     const fresh: MdcaRecord[] = [];
     let last = gte;

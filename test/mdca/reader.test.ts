@@ -140,6 +140,15 @@ describe('watermark reader', () => {
     expect(sim.stats.provoked429).toBe(0);
   });
 
+  test('when large pages keep failing, the run goes on with the page size that worked', async () => {
+    const alerts = generateAlerts(200, { seed: 19 });
+    await start({ alerts, failLimitAbove: 30 });
+    const out = await drain(fastClient(sim.url, clientRate), fresh(), {});
+    expect(out.ids.slice().sort()).toEqual(sortedIds(alerts));
+    // 100 and 50 fail twice each, then 25 works for all 8 pages.
+    expect(sim.stats.requests).toBe(4 + 8);
+  });
+
   test('activities page the same way, with filters sent to the server', async () => {
     const acts = generateActivities(400, { seed: 17 });
     await start({ activities: acts });
