@@ -107,7 +107,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       body,
       agent,
       signal: combined,
-      redirect: 'error',
+      redirect: 'manual', // a redirect means a wrong portal URL (login page), not something to follow with a token
     };
     try {
       const res = await fetch(url, init);
@@ -120,6 +120,10 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
         return { ok: false, kind: 'throttled', status: 429, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), clock.now()), detail: 'HTTP 429' };
       }
       if (res.status >= 500) return { ok: false, kind: html ? 'html' : 'server', status: res.status, detail: `HTTP ${res.status}${html ? ' (HTML error page)' : ''}` };
+      if (res.status >= 300 && res.status < 400) {
+        const to = res.headers.get('location');
+        return { clientError: res.status, detail: `redirect${to ? ` to ${new URL(to, url).origin}` : ''} (is the portal URL the API URL shown under Settings > About?)` };
+      }
       if (res.status !== 200) return { clientError: res.status, detail: text.slice(0, 200) };
       if (html) return { ok: false, kind: 'html', status: 200, detail: 'HTML page instead of JSON' };
       return { ok: true, page: parsePage(endpoint, text) };

@@ -1,4 +1,6 @@
 // The API client against the simulator over real HTTP: auth outcomes, bad answers, retries, page shrinking, politeness.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { isRelayError } from '../../src/errors.js';
 import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
@@ -55,6 +57,22 @@ describe('mdca client', () => {
     sim.injectFault({ kind: 'shape' });
     expect(await codeOf(fastClient(sim.url).list('activities', q))).toMatch(/^API_BAD_RESPONSE: POST \/api\/v1\/activities\/: answer has no "data" array \(keys: items, next\)/);
     expect(await codeOf(fastClient(sim.url).list('alerts', { filters: { colour: { eq: 1 } }, limit: 10 }))).toMatch(/API_BAD_RESPONSE: .*HTTP 400.*colour/);
+  });
+
+  test('a redirect (a portal URL that is not the API) is a clear error, not followed with the token', async () => {
+    const hits: string[] = [];
+    const login = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(302, { location: 'https://login.example.test/signin' }).end();
+    });
+    await new Promise<void>((r) => login.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(login.address() as AddressInfo).port}`;
+      expect(await codeOf(fastClient(url).list('alerts', q))).toMatch(/^API_BAD_RESPONSE: .*HTTP 302: redirect to https:\/\/login\.example\.test \(is the portal URL/);
+      expect(hits).toEqual(['/api/v1/alerts/']);
+    } finally {
+      login.close();
+    }
   });
 
   test('5xx, HTML error pages, resets and slow answers are retried until the page comes', async () => {
