@@ -109,17 +109,17 @@ const schema = z.object({
   SYSLOG_TLS_SERVERNAME: z.string().optional(),
   SYSLOG_CONNECT_TIMEOUT: duration('PT10S'),
   SYSLOG_WRITE_TIMEOUT: duration('PT30S'),
-  SYSLOG_UDP_MAX_BYTES: integer(2048, 480, 65507),
+  SYSLOG_UDP_MAX_BYTES: integer(2048, 2048, 65507),
   SIEM_FORMAT: oneOf(['arcsight', 'generic'] as const, 'arcsight'),
   CEF_HOSTNAME: z.string().optional(),
   CEF_VENDOR: z.string().optional(),
   CEF_PRODUCT: z.string().optional(),
   CEF_SEVERITY_MAP: json('null'),
-  CEF_MAX_MESSAGE_BYTES: integer(8192, 1024, 1_048_576),
+  CEF_MAX_MESSAGE_BYTES: integer(8192, 2048, 1_048_576),
   SYSLOG_HEADER: oneOf(['rfc5424', 'rfc3164'] as const, 'rfc5424'),
-  SYSLOG_FACILITY: integer(16, 0, 23),
-  SYSLOG_SEVERITY: integer(5, 0, 7),
-  SYSLOG_APP_NAME: z.string().default('mdca-siem-relay'),
+  SYSLOG_FACILITY: integer(DEFAULT_CEF_OPTIONS.syslog.facility, 0, 23),
+  SYSLOG_SEVERITY: integer(DEFAULT_CEF_OPTIONS.syslog.severity, 0, 7),
+  SYSLOG_APP_NAME: z.string().default(DEFAULT_CEF_OPTIONS.syslog.appName),
   RELAY_NAME: z.string().optional(),
   RELAY_SCHEDULE: z.string().default('0 */1 * * * *'),
   RELAY_INITIAL_LOOKBACK: duration('P2D'),
@@ -212,6 +212,7 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
     hostname: p.CEF_HOSTNAME || (p.SIEM_FORMAT === 'generic' ? os.hostname() : undefined),
     syslog: { rfc: p.SYSLOG_HEADER === 'rfc3164' ? '3164' : '5424', facility: p.SYSLOG_FACILITY!, severity: p.SYSLOG_SEVERITY!, appName: p.SYSLOG_APP_NAME },
     severityMap,
+    portalUrl: p.MDCA_PORTAL_URL || undefined,
     maxMessageBytes: protocol === 'udp' ? Math.min(p.CEF_MAX_MESSAGE_BYTES!, p.SYSLOG_UDP_MAX_BYTES!) : p.CEF_MAX_MESSAGE_BYTES!,
   } satisfies RelayConfig['cef'];
   problems.push(...validateCefOptions(cef).map((e) => prefixed(e, 'CEF')));
@@ -244,9 +245,36 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
   };
 }
 
-/** Validators of other stages name their option; keep a setting name when they give one. */
+// Other stages' validators name their option; a user needs the setting that feeds it.
+const OPTION_SETTINGS: Array<[RegExp, string]> = [
+  [/^hosts(\[\d+\])?\.host\b/, 'SYSLOG_HOST'],
+  [/^hosts(\[\d+\])?\.port\b/, 'SYSLOG_PORT'],
+  [/^hosts\b/, 'SYSLOG_HOST'],
+  [/^protocol\b/, 'SYSLOG_PROTOCOL'],
+  [/^framing\b/, 'SYSLOG_FRAMING'],
+  [/^connectTimeoutMs\b/, 'SYSLOG_CONNECT_TIMEOUT'],
+  [/^writeTimeoutMs\b/, 'SYSLOG_WRITE_TIMEOUT'],
+  [/^udpMaxBytes\b/, 'SYSLOG_UDP_MAX_BYTES'],
+  [/^tls\.ca\b/, 'SYSLOG_TLS_CA'],
+  [/^tls\.cert and tls\.key\b/, 'SYSLOG_TLS_CERT/SYSLOG_TLS_KEY'],
+  [/^tls\.cert\b/, 'SYSLOG_TLS_CERT'],
+  [/^tls\.key\b/, 'SYSLOG_TLS_KEY'],
+  [/^tls\.servername\b/, 'SYSLOG_TLS_SERVERNAME'],
+  [/^format\b/, 'SIEM_FORMAT'],
+  [/^vendor\b/, 'CEF_VENDOR'],
+  [/^product\b/, 'CEF_PRODUCT'],
+  [/^hostname\b/, 'CEF_HOSTNAME'],
+  [/^syslog\.rfc\b/, 'SYSLOG_HEADER'],
+  [/^syslog\.facility\b/, 'SYSLOG_FACILITY'],
+  [/^syslog\.severity\b/, 'SYSLOG_SEVERITY'],
+  [/^syslog\.appName\b/, 'SYSLOG_APP_NAME'],
+  [/^severityMap\b/, 'CEF_SEVERITY_MAP'],
+  [/^maxMessageBytes\b/, 'CEF_MAX_MESSAGE_BYTES'],
+];
+
 function prefixed(problem: string, family: string): string {
-  return /^[A-Z][A-Z0-9_]+:/.test(problem) ? problem : `${family}: ${problem}`;
+  for (const [pattern, setting] of OPTION_SETTINGS) if (pattern.test(problem)) return `${setting}: ${problem}`;
+  return `${family}: ${problem}`;
 }
 
 /** Only the settings the relay knows, so unrelated environment variables never reach a message. */
