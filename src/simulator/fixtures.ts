@@ -22,7 +22,7 @@ const SERVICES = [
   { id: 15600, name: 'Microsoft OneDrive for Business', appId: 'APPID_ONEDRIVE' },
   { id: 20892, name: 'Microsoft SharePoint Online', appId: 'APPID_SHAREPOINT' },
   { id: 11161, name: 'Office 365', appId: 'APPID_O365' },
-  { id: 11522, name: 'Box', appId: 'APPID_BOX' },
+  { id: 10489, name: 'Box', appId: 'APPID_BOX' },
   { id: 11114, name: 'Salesforce', appId: 'APPID_SALESFORCE' },
   { id: 33626, name: 'Google', appId: 'APPID_33626' },
 ] as const;
@@ -108,7 +108,7 @@ export function generateAlerts(count: number, o: GenerateOptions = {}): MdcaAler
         { type: 'policyRule', id: policyId, label: policyName, policyType: POLICY_TYPES[type] },
         { type: 'service', id: svc.id, label: svc.name, saas: svc.id, inst: 0 },
         { type: 'account', id: user, label: user, pa: user, em: user, saas: svc.id, inst: 0, entityRole: 'Source' },
-        { type: 'user', id: user, label: user.split('@')[0], pa: user, em: user, entityRole: 'Related' },
+        { type: 'user', id: user, label: user, pa: user, em: user, entityRole: 'Related' },
         { type: 'ip', id: ip, label: ip },
       ],
       policy: { id: policyId, label: policyName, policyType: POLICY_TYPES[type], type: 'policyRule' },
