@@ -75,6 +75,9 @@ param lagAlertThresholdSeconds int = 3600
 @allowed(['PT30M', 'PT45M', 'PT1H', 'PT2H', 'PT3H', 'PT6H'])
 param silenceAlertWindow string = 'PT1H'
 
+@description('Route Key Vault near-expiry/expired events for the token to the relay. Turn on in a second deployment, after the code is published (Event Grid requires the function to exist).')
+param enableTokenExpiryEvents bool = false
+
 var suffix = uniqueString(resourceGroup().id, baseName)
 var names = {
   identity: 'id-${baseName}'
@@ -200,6 +203,18 @@ module alerts 'modules/alerts.bicep' = {
     actionGroupId: alertActionGroupId
     lagThresholdSeconds: lagAlertThresholdSeconds
     silenceWindow: silenceAlertWindow
+  }
+}
+
+module tokenEvents 'modules/token-events.bicep' = if (enableTokenExpiryEvents) {
+  name: 'token-events'
+  params: {
+    namePrefix: baseName
+    location: location
+    tags: tags
+    keyVaultName: keyVault.outputs.name
+    functionAppName: functionApp.outputs.name
+    tokenSecretName: tokenSecretName
   }
 }
 

@@ -92,7 +92,8 @@ beforeAll(async () => {
   const fullParams = `param baseName = 'relayfull'
 param network = { mode: 'new' }
 param relay = ${bicepObject(fullRelay)}
-param syslogTlsKeySecretName = 'syslog-client-key'`;
+param syslogTlsKeySecretName = 'syslog-client-key'
+param enableTokenExpiryEvents = true`;
   const runs = await Promise.all([
     snapshot(await exampleParamsBody()),
     snapshot(publicNewVnet),
@@ -242,6 +243,28 @@ function armGuid(...parts: string[]): string {
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
+
+describe('token expiry events', () => {
+  it('route only the token secret\'s near-expiry and expired events to the keyVaultTokenExpiry function, by id', () => {
+    const topic = only(full.predictedResources, 'Microsoft.EventGrid/systemTopics');
+    const vault = only(full.predictedResources, 'Microsoft.KeyVault/vaults');
+    expect(props(topic).source).toBe(vault.id);
+    expect(props(topic).topicType).toBe('Microsoft.KeyVault.vaults');
+    const sub = props(only(full.predictedResources, 'Microsoft.EventGrid/systemTopics/eventSubscriptions'));
+    const site = only(full.predictedResources, 'Microsoft.Web/sites');
+    expect(sub.destination).toEqual({
+      endpointType: 'AzureFunction',
+      properties: { resourceId: `${String(site.id)}/functions/keyVaultTokenExpiry`, maxEventsPerBatch: 1 },
+    });
+    const filter = sub.filter as Json;
+    expect(filter.includedEventTypes).toEqual(['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.SecretExpired']);
+    expect(filter.subjectBeginsWith).toBe('mdca-api-token');
+  });
+
+  it('are off unless asked for (the function must be published first)', () => {
+    expect(res(example, 'Microsoft.EventGrid/systemTopics')).toHaveLength(0);
+  });
+});
 
 describe('identity', () => {
   it('is the same user-assigned identity for the app, deployment storage and Key Vault references', () => {
