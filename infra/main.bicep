@@ -103,6 +103,7 @@ module newNetwork 'modules/network.bicep' = if (network.mode == 'new') {
     addressPrefix: network.?addressPrefix ?? '10.80.0.0/24'
     integrationSubnetPrefix: network.?integrationSubnetPrefix ?? '10.80.0.0/27'
     privateEndpointSubnetPrefix: network.?privateEndpointSubnetPrefix ?? '10.80.0.32/27'
+    natGateway: network.?natGateway ?? true
   }
 }
 

@@ -85,6 +85,8 @@ type newNetwork = {
   @description('/27 or larger (Flex Consumption).')
   integrationSubnetPrefix: string?
   privateEndpointSubnetPrefix: string?
+  @description('Internet egress (MDCA API, Entra ID, Azure Monitor) through a NAT gateway with a static IP; default true.')
+  natGateway: bool?
 }
 
 @export()

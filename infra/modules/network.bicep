@@ -7,6 +7,8 @@ param tags object
 param addressPrefix string
 param integrationSubnetPrefix string
 param privateEndpointSubnetPrefix string
+@description('Give the integration subnet internet egress through a NAT gateway (one static public IP).')
+param natGateway bool
 
 // Subnet names avoid "_": Flex Consumption rejects integration subnets whose name contains one.
 var integrationSubnetName = 'snet-relay-integration'
@@ -26,6 +28,28 @@ resource endpointNsg 'Microsoft.Network/networkSecurityGroups@2025-05-01' = {
   tags: tags
 }
 
+// Flex Consumption sends all outbound traffic through the integration subnet, so the MDCA API, Entra ID and Azure
+// Monitor are reached through this VNet too: without a NAT gateway (or a firewall route) the subnet may have no
+// internet egress (private subnets, no default outbound access). The static IP is also what the MDCA side sees.
+resource egressIp 'Microsoft.Network/publicIPAddresses@2025-05-01' = if (natGateway) {
+  name: 'pip-${name}-egress'
+  location: location
+  tags: tags
+  sku: { name: 'Standard' }
+  properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4' }
+}
+
+resource nat 'Microsoft.Network/natGateways@2025-05-01' = if (natGateway) {
+  name: 'ng-${name}'
+  location: location
+  tags: tags
+  sku: { name: 'Standard' }
+  properties: {
+    idleTimeoutInMinutes: 10
+    publicIpAddresses: [{ id: egressIp.id }]
+  }
+}
+
 resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = {
   name: name
   location: location
@@ -38,6 +62,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = {
         properties: {
           addressPrefix: integrationSubnetPrefix
           networkSecurityGroup: { id: integrationNsg.id }
+          natGateway: natGateway ? { id: nat.id } : null
           delegations: [
             { name: 'flex-consumption', properties: { serviceName: 'Microsoft.App/environments' } }
           ]

@@ -168,6 +168,9 @@ describe('private endpoints switched off, new VNet', () => {
     const site = only(open.predictedResources, 'Microsoft.Web/sites');
     expect(String(props(site).virtualNetworkSubnetId)).toContain(`/subnets/${delegated[0]!.name}`);
     for (const s of subnets) expect((s.properties.networkSecurityGroup as Json | undefined)?.id).toBeTruthy();
+    // Flex sends all egress through the subnet: the API, Entra ID and Azure Monitor need a way out.
+    const nat = only(open.predictedResources, 'Microsoft.Network/natGateways');
+    expect((delegated[0]!.properties.natGateway as Json | undefined)?.id).toBe(nat.id);
   });
 });
 
