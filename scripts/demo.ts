@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       const e = err as { stdout?: string; stderr?: string; code?: number };
       process.stdout.write(e.stdout ?? '');
       process.stderr.write(e.stderr ?? '');
-      throw new Error(`mdca-siem-relay ${args.join(' ')} exited with ${e.code}`);
+      throw new Error(`mdca-siem-relay ${args.join(' ')} exited with ${e.code}`, { cause: err });
     }
   };
   try {
