@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { DEFAULT_CEF_OPTIONS, validateCefOptions } from '../cef/index.js';
 import { RelayError } from '../errors.js';
 import { validateFilters } from '../mdca/filters.js';
@@ -20,131 +19,161 @@ const VERSION = '0.1.0';
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 const KEY_VAULT_SECRET_URI = /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[A-Za-z0-9-]{1,127}\/?$/;
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is not an ISO-8601 duration such as PT15M or P2D` });
-      return ms ?? 0;
-    });
+// One parser per setting: it returns the typed value and reports problems through `fail`.
+// (Hand-written rather than a schema library: a dozen small parsers, and nothing heavy to load on
+// a Function's cold start.)
+type Field<T> = (value: string | undefined, fail: (message: string) => void) => T;
 
-const integer = (fallback: number | undefined, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) ctx.addIssue({ code: 'custom', message: `"${v}" must be a whole number from ${min} to ${max}` });
-      return n;
-    });
+const text: Field<string | undefined> = (v) => v;
+const withDefault =
+  (fallback: string): Field<string> =>
+  (v) =>
+    v ?? fallback;
+const required =
+  (hint: string): Field<string> =>
+  (v, fail) => {
+    if (v === undefined) fail(`is required ${hint}`);
+    return v ?? '';
+  };
 
-const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v, ctx) => {
-      const lower = v.trim().toLowerCase() as T;
-      if (!values.includes(lower)) ctx.addIssue({ code: 'custom', message: `"${v}" is not one of ${values.join(', ')}` });
-      return lower;
-    });
+const duration =
+  (fallback: string): Field<number> =>
+  (v, fail) => {
+    const ms = parseDuration(v ?? fallback);
+    if (ms === undefined) fail(`"${v}" is not an ISO-8601 duration such as PT15M or P2D`);
+    return ms ?? 0;
+  };
 
-const json = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v, ctx) => {
-      try {
-        return JSON.parse(v || fallback) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return undefined;
-      }
-    });
+const integer =
+  (fallback: number, min: number, max: number): Field<number> =>
+  (v, fail) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) fail(`"${v}" must be a whole number from ${min} to ${max}`);
+    return n;
+  };
 
-const schema = z.object({
-  MDCA_PORTAL_URL: z.string({ error: 'is required (the portal URL, e.g. https://contoso.eu2.portal.cloudappsecurity.com)' }).transform((v, ctx) => {
-    let url: URL;
+const optionalInteger =
+  (min: number, max: number): Field<number | undefined> =>
+  (v, fail) =>
+    v === undefined ? undefined : integer(0, min, max)(v, fail);
+
+const oneOf =
+  <T extends string>(values: readonly T[], fallback: T): Field<T> =>
+  (v, fail) => {
+    const lower = (v ?? fallback).trim().toLowerCase() as T;
+    if (!values.includes(lower)) fail(`"${v}" is not one of ${values.join(', ')}`);
+    return lower;
+  };
+
+const json =
+  (fallback: string): Field<unknown> =>
+  (v, fail) => {
     try {
-      url = new URL(v.trim());
+      return JSON.parse(v || fallback) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a URL` });
-      return '';
+      fail('is not valid JSON');
+      return undefined;
     }
-    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) ctx.addIssue({ code: 'custom', message: 'must use https:// (http:// is accepted only for loopback hosts)' });
-    else if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
-    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
-    return `${url.protocol}//${url.host}`;
-  }),
+  };
+
+const portalUrl: Field<string> = (v, fail) => {
+  if (v === undefined) {
+    fail('is required (the portal URL, e.g. https://contoso.eu2.portal.cloudappsecurity.com)');
+    return '';
+  }
+  let url: URL;
+  try {
+    url = new URL(v.trim());
+  } catch {
+    fail(`"${v}" is not a URL`);
+    return '';
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) fail('must use https:// (http:// is accepted only for loopback hosts)');
+  else if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('must be an https:// URL');
+  if (url.username || url.password) fail('must not carry credentials');
+  return `${url.protocol}//${url.host}`;
+};
+
+const dataTypes: Field<DataType[]> = (v = 'alerts', fail) => {
+  const items = [...new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  if (items.length === 0 || items.some((s) => s !== 'alerts' && s !== 'activities')) fail(`"${v}" must list alerts and/or activities`);
+  return items as DataType[];
+};
+
+const share: Field<number> = (v = '0.8', fail) => {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) fail(`"${v}" must be a share between 0 and 1`);
+  return n;
+};
+
+const tableName: Field<string> = (v = 'relaycheckpoints', fail) => {
+  if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(v)) fail('must be 3-63 letters and digits, starting with a letter');
+  return v;
+};
+
+const FIELDS = {
+  MDCA_PORTAL_URL: portalUrl,
   MDCA_AUTH: oneOf(['token', 'entra'] as const, 'token'),
-  MDCA_TOKEN: z.string().optional(),
-  MDCA_TOKEN_SECRET_URI: z.string().optional(),
-  MDCA_DATA_TYPES: z
-    .string()
-    .default('alerts')
-    .transform((v, ctx) => {
-      const items = [...new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
-      const bad = items.filter((s) => s !== 'alerts' && s !== 'activities');
-      if (bad.length || items.length === 0) ctx.addIssue({ code: 'custom', message: `"${v}" must list alerts and/or activities` });
-      return items as DataType[];
-    }),
+  MDCA_TOKEN: text,
+  MDCA_TOKEN_SECRET_URI: text,
+  MDCA_DATA_TYPES: dataTypes,
   MDCA_ALERT_FILTERS: json('{}'),
   MDCA_ACTIVITY_FILTERS: json('{}'),
   MDCA_REQUESTS_PER_MINUTE: integer(30, 1, 6000),
   MDCA_REQUEST_TIMEOUT: duration('PT60S'),
-  MDCA_PROXY: z.string().optional(),
-  HTTPS_PROXY: z.string().optional(),
-  https_proxy: z.string().optional(),
-  NO_PROXY: z.string().optional(),
-  no_proxy: z.string().optional(),
-  SYSLOG_HOST: z.string({ error: 'is required (the syslog receiver address)' }),
-  SYSLOG_PORT: integer(undefined, 1, 65535),
+  MDCA_PROXY: text,
+  HTTPS_PROXY: text,
+  https_proxy: text,
+  NO_PROXY: text,
+  no_proxy: text,
+  SYSLOG_HOST: required('(the syslog receiver address)'),
+  SYSLOG_PORT: optionalInteger(1, 65535),
   SYSLOG_PROTOCOL: oneOf(['tcp', 'udp', 'tls'] as const, 'tcp'),
-  SYSLOG_FRAMING: z.string().optional(),
-  SYSLOG_TLS_CA: z.string().optional(),
-  SYSLOG_TLS_CERT: z.string().optional(),
-  SYSLOG_TLS_KEY: z.string().optional(),
-  SYSLOG_TLS_SERVERNAME: z.string().optional(),
+  SYSLOG_FRAMING: text,
+  SYSLOG_TLS_CA: text,
+  SYSLOG_TLS_CERT: text,
+  SYSLOG_TLS_KEY: text,
+  SYSLOG_TLS_SERVERNAME: text,
   SYSLOG_CONNECT_TIMEOUT: duration('PT10S'),
   SYSLOG_WRITE_TIMEOUT: duration('PT30S'),
   SYSLOG_UDP_MAX_BYTES: integer(2048, 2048, 65507),
   SIEM_FORMAT: oneOf(['arcsight', 'generic'] as const, 'arcsight'),
-  CEF_HOSTNAME: z.string().optional(),
-  CEF_VENDOR: z.string().optional(),
-  CEF_PRODUCT: z.string().optional(),
+  CEF_HOSTNAME: text,
+  CEF_VENDOR: text,
+  CEF_PRODUCT: text,
   CEF_SEVERITY_MAP: json('null'),
   CEF_MAX_MESSAGE_BYTES: integer(8192, 2048, 1_048_576),
   SYSLOG_HEADER: oneOf(['rfc5424', 'rfc3164'] as const, 'rfc5424'),
   SYSLOG_FACILITY: integer(DEFAULT_CEF_OPTIONS.syslog.facility, 0, 23),
   SYSLOG_SEVERITY: integer(DEFAULT_CEF_OPTIONS.syslog.severity, 0, 7),
-  SYSLOG_APP_NAME: z.string().default(DEFAULT_CEF_OPTIONS.syslog.appName),
-  RELAY_NAME: z.string().optional(),
-  RELAY_SCHEDULE: z.string().default('0 */1 * * * *'),
+  SYSLOG_APP_NAME: withDefault(DEFAULT_CEF_OPTIONS.syslog.appName),
+  RELAY_NAME: text,
+  RELAY_SCHEDULE: withDefault('0 */1 * * * *'),
   RELAY_INITIAL_LOOKBACK: duration('P2D'),
   RELAY_OVERLAP: duration('PT15M'),
-  RELAY_TIME_BUDGET: z
-    .string()
-    .default('0.8')
-    .transform((v, ctx) => {
-      const n = Number(v);
-      if (!(n > 0 && n <= 1)) ctx.addIssue({ code: 'custom', message: `"${v}" must be a share between 0 and 1` });
-      return n;
-    }),
+  RELAY_TIME_BUDGET: share,
   RELAY_LEASE: duration('PT5M'),
   HEARTBEAT_INTERVAL: duration('PT15M'),
-  RELAY_CHECKPOINT_TABLE: z.string().default('relaycheckpoints').refine((v) => /^[A-Za-z][A-Za-z0-9]{2,62}$/.test(v), 'must be 3-63 letters and digits, starting with a letter'),
-  RELAY_CHECKPOINT_STORAGE: z.string().optional(),
-  RELAY_STATE_DIR: z.string().optional(),
-  RELAY_LOGS_DIR: z.string().optional(),
-  AZURE_CLIENT_ID: z.string().optional(),
-  AzureWebJobsStorage: z.string().optional(),
-  AzureWebJobsStorage__tableServiceUri: z.string().optional(),
-  AzureWebJobsStorage__accountName: z.string().optional(),
-});
+  RELAY_CHECKPOINT_TABLE: tableName,
+  RELAY_CHECKPOINT_STORAGE: text,
+  RELAY_STATE_DIR: text,
+  RELAY_LOGS_DIR: text,
+  AZURE_CLIENT_ID: text,
+  AzureWebJobsStorage: text,
+  AzureWebJobsStorage__tableServiceUri: text,
+  AzureWebJobsStorage__accountName: text,
+} satisfies Record<string, Field<unknown>>;
 
-type Parsed = z.output<typeof schema>;
+type Parsed = { [K in keyof typeof FIELDS]: ReturnType<(typeof FIELDS)[K]> };
+
+function parseFields(raw: RawSettings, problems: string[]): Parsed {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(FIELDS) as Array<[string, Field<unknown>]>) {
+    out[name] = field(raw[name], (message) => problems.push(`${name}: ${message}`));
+  }
+  return out as Parsed;
+}
 
 /** Inline PEM, or a path to a PEM file (read now, at start-up). */
 function pem(name: string, value: string | undefined, problems: string[]): string | undefined {
@@ -279,7 +308,7 @@ function prefixed(problem: string, family: string): string {
 
 /** Only the settings the relay knows, so unrelated environment variables never reach a message. */
 export function pickSettings(source: RawSettings): RawSettings {
-  const known = new Set([...SETTINGS.map((s) => s.name), ...Object.keys(schema.shape)]);
+  const known = new Set([...SETTINGS.map((s) => s.name), ...Object.keys(FIELDS)]);
   const out: RawSettings = {};
   for (const [k, v] of Object.entries(source)) if (known.has(k) && v !== undefined && v !== '') out[k] = v;
   return out;
@@ -287,17 +316,10 @@ export function pickSettings(source: RawSettings): RawSettings {
 
 /** Validates everything; throws one CONFIG_INVALID error listing each bad setting and why. */
 export function loadConfig(raw: RawSettings, context: ConfigContext): RelayConfig {
-  const parsed = schema.safeParse(pickSettings(raw));
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? 'configuration');
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? (issue.message.startsWith('is required') ? issue.message : 'is required') : issue.message;
-      problems.push(`${name}: ${message}`);
-    }
-    throw configError(problems);
-  }
-  const config = build(parsed.data, context, problems);
+  const parsed = parseFields(pickSettings(raw), problems);
+  if (problems.length > 0) throw configError(problems);
+  const config = build(parsed, context, problems);
   if (problems.length > 0) throw configError(problems);
   return config;
 }
