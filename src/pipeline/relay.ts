@@ -8,7 +8,7 @@ import { createMdcaClient, type MdcaClient } from '../mdca/client.js';
 import { readBatches, readRange } from '../mdca/reader.js';
 import type { DataType } from '../mdca/types.js';
 import type { Logger } from '../ops/logger.js';
-import { createTokenProvider, type TokenProviderOptions } from '../secrets/index.js';
+import { createTokenProvider, type TokenProviderOptions } from '../secrets/provider.js';
 import type { TokenProvider } from '../secrets/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import { runnerIdentity } from '../state/keeper.js';

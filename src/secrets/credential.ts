@@ -1,5 +1,5 @@
 // Chooses the Azure identity used for Key Vault and for Microsoft Entra bearer tokens.
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 
 export interface CredentialOptions {
   /** A user-assigned managed identity's client id (AZURE_CLIENT_ID); system-assigned when absent. */
@@ -16,6 +16,19 @@ export interface CredentialOptions {
  * AZURE_CLIENT_SECRET), workload identity, managed identity and developer sign-ins (az login).
  */
 export function azureCredential(options: CredentialOptions = {}): TokenCredential {
+  // @azure/identity (with MSAL) is the largest module the relay could load: import it on the first
+  // token request, not at start-up, so a Function that never needs it never pays for it.
+  let real: Promise<TokenCredential> | undefined;
+  return {
+    getToken: async (scopes, getTokenOptions) => {
+      real ??= import('@azure/identity').then((identity) => chooseCredential(identity, options));
+      return (await real).getToken(scopes, getTokenOptions);
+    },
+  };
+}
+
+function chooseCredential(identity: typeof import('@azure/identity'), options: CredentialOptions): TokenCredential {
+  const { DefaultAzureCredential, ManagedIdentityCredential } = identity;
   const env = options.env ?? process.env;
   const clientId = options.clientId ?? (env.AZURE_CLIENT_ID || undefined);
   const inAppService = Boolean(env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT);

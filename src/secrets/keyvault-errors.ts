@@ -1,5 +1,4 @@
 // Maps Key Vault SDK and identity failures to RelayError SECRET_UNAVAILABLE with a cause a person can act on.
-import { isRestError } from '@azure/keyvault-secrets';
 import { RelayError } from '../errors.js';
 import { safeMessage } from './redact.js';
 
@@ -66,4 +65,9 @@ export function keyVaultError(err: unknown, ctx: KeyVaultErrorContext): RelayErr
     message = `could not ${verb} ${where}: ${safeMessage(err, secrets, 240)}`;
   }
   return new RelayError('SECRET_UNAVAILABLE', 'secret', message, { cause });
+}
+
+/** The SDK's RestError, recognised by shape so this module does not load the Key Vault SDK. */
+function isRestError(err: unknown): err is Error & { statusCode?: number; code?: string } {
+  return err instanceof Error && err.name === 'RestError';
 }

@@ -1,5 +1,5 @@
 // The API token read from Key Vault at run time (MDCA_TOKEN_SECRET_URI), cached briefly, re-read after a 401.
-import { SecretClient, type SecretClientOptions, type KeyVaultSecret, type GetSecretOptions } from '@azure/keyvault-secrets';
+import type { SecretClientOptions, KeyVaultSecret, GetSecretOptions } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/identity';
 import type { TokenProvider } from './types.js';
 import { parseSecretUri, type SecretLocation } from './keyvault-uri.js';
@@ -37,6 +37,16 @@ export const DEFAULT_KEYVAULT_TIMEOUT_MS = 30_000;
 /** Old values stay redacted after a rotation: an old token may still appear in a late log line. */
 const REMEMBERED_VALUES = 8;
 
+/** A SecretClient created on first use: the Key Vault SDK is loaded only when a secret is read. */
+export function lazySecretClient(vaultUrl: string, credential: TokenCredential, clientOptions?: SecretClientOptions): SecretReader & { setSecret: import('@azure/keyvault-secrets').SecretClient['setSecret'] } {
+  let client: Promise<import('@azure/keyvault-secrets').SecretClient> | undefined;
+  const get = () => (client ??= import('@azure/keyvault-secrets').then(({ SecretClient }) => new SecretClient(vaultUrl, credential, clientOptions)));
+  return {
+    getSecret: async (name, options) => (await get()).getSecret(name, options),
+    setSecret: async (name, value, options) => (await get()).setSecret(name, value, options),
+  };
+}
+
 interface Cached {
   token: string;
   version: string | undefined;
@@ -59,11 +69,7 @@ export class KeyVaultTokenProvider implements TokenProvider {
     this.#ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_KEYVAULT_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
-    this.#client = options.client ?? new SecretClient(
-      this.location.vaultUrl,
-      options.credential ?? azureCredential({ clientId: options.clientId }),
-      options.clientOptions,
-    );
+    this.#client = options.client ?? lazySecretClient(this.location.vaultUrl, options.credential ?? azureCredential({ clientId: options.clientId }), options.clientOptions);
   }
 
   async authorization(): Promise<string> {

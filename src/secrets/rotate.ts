@@ -1,5 +1,6 @@
 // Rotation: check a new API token against the API, then store it as the secret's new Key Vault version.
-import { SecretClient, type SecretClientOptions, type KeyVaultSecret, type GetSecretOptions, type SetSecretOptions } from '@azure/keyvault-secrets';
+import type { SecretClientOptions, KeyVaultSecret, GetSecretOptions, SetSecretOptions } from '@azure/keyvault-secrets';
+import { lazySecretClient } from './keyvault-token.js';
 import type { TokenCredential } from '@azure/identity';
 import { RelayError, isRelayError } from '../errors.js';
 import { parseSecretUri } from './keyvault-uri.js';
@@ -74,11 +75,7 @@ export async function rotateToken(options: RotateTokenOptions): Promise<RotateTo
       `the new token did not work against the API, so Key Vault was not changed: ${safeMessage(err, secrets, 300)}`);
   }
 
-  const client = options.client ?? new SecretClient(
-    location.vaultUrl,
-    options.credential ?? azureCredential({ clientId: options.clientId }),
-    options.clientOptions,
-  );
+  const client = options.client ?? lazySecretClient(location.vaultUrl, options.credential ?? azureCredential({ clientId: options.clientId }), options.clientOptions);
   const context = { vaultHost, secretName, timeoutMs, secrets };
 
   let previousVersion: string | undefined;

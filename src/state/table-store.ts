@@ -2,7 +2,8 @@
 // PartitionKey = relay name; RowKey = `checkpoint-<dataType>` or `status`. Updates of a checkpoint
 // are ETag-conditional (If-Match), creation is insert-only, so two runners can never both win.
 import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { azureCredential } from '../secrets/credential.js';
 import { RelayError } from '../errors.js';
 import type { DataType } from '../mdca/types.js';
 import type { CheckpointRecord, StateStore, StatusRecord, Versioned } from './types.js';
@@ -49,7 +50,7 @@ export class TableStateStore implements StateStore {
       this.client = TableClient.fromConnectionString(options.connectionString, options.tableName, { allowInsecureConnection: insecure });
       this.description = `table ${options.tableName} (connection string)`;
     } else if (options.tableServiceUri) {
-      const credential = options.credential ?? (options.clientId ? new ManagedIdentityCredential({ clientId: options.clientId }) : new DefaultAzureCredential());
+      const credential = options.credential ?? azureCredential({ clientId: options.clientId });
       this.client = new TableClient(options.tableServiceUri, options.tableName, credential);
       this.description = `table ${options.tableName} at ${options.tableServiceUri}`;
     } else {
