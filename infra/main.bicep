@@ -108,7 +108,13 @@ module newNetwork 'modules/network.bicep' = if (network.mode == 'new') {
 }
 
 var integrationSubnetId = network.mode == 'new' ? newNetwork!.outputs.integrationSubnetId : network.?integrationSubnetId ?? ''
-var endpointSubnetId = network.mode == 'new' ? newNetwork!.outputs.privateEndpointSubnetId : network.?privateEndpointSubnetId ?? ''
+var endpointSubnetId = network.mode == 'new'
+  ? newNetwork!.outputs.privateEndpointSubnetId
+  : !empty(network.?privateEndpointSubnetId ?? '')
+      ? network.?privateEndpointSubnetId!
+      : enablePrivateEndpoints
+          ? fail('network.privateEndpointSubnetId: required with enablePrivateEndpoints (or set enablePrivateEndpoints to false)')
+          : ''
 // The VNet of a subnet id: /subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/x
 var vnetId = join(take(split(endpointSubnetId, '/'), 9), '/')
 

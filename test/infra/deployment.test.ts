@@ -84,6 +84,7 @@ let open: Snapshot;
 let hub: Snapshot;
 let full: Snapshot;
 let fullRelay: Record<string, string>;
+let missingEndpointSubnet: { code: number; output: string };
 let relayKeys: string[];
 
 beforeAll(async () => {
@@ -99,7 +100,11 @@ param enableTokenExpiryEvents = true`;
     snapshot(publicNewVnet),
     snapshot(hubZones),
     snapshot(fullParams),
+    snapshot(`param baseName = 'relaybad'
+param network = { mode: 'existing', integrationSubnetId: '/subscriptions/${snapshotScope.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-int' }
+param relay = { MDCA_PORTAL_URL: 'https://contoso.portal.cloudappsecurity.com', SYSLOG_HOST: '10.1.2.3' }`),
   ]);
+  missingEndpointSubnet = runs.pop()!.result;
   for (const run of runs) if (!run.snapshot) throw new Error(`bicep snapshot failed:\n${run.result.output}`);
   [example, open, hub, full] = runs.map((r) => r.snapshot!) as [Snapshot, Snapshot, Snapshot, Snapshot];
 });
@@ -141,6 +146,13 @@ describe('private endpoints switched on (the example parameters)', () => {
     const site = only(example.predictedResources, 'Microsoft.Web/sites');
     expect(props(site).virtualNetworkSubnetId).toMatch(/\/virtualNetworks\/vnet-soc\/subnets\/snet-relay-integration$/);
     expect(res(example, 'Microsoft.Network/virtualNetworks')).toHaveLength(0);
+  });
+});
+
+describe('an existing VNet without an endpoint subnet', () => {
+  it('is refused before deployment when private endpoints are on, naming the parameter', () => {
+    expect(missingEndpointSubnet.code).not.toBe(0);
+    expect(missingEndpointSubnet.output).toContain('network.privateEndpointSubnetId: required with enablePrivateEndpoints');
   });
 });
 
