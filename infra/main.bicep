@@ -78,14 +78,16 @@ param silenceAlertWindow string = 'PT1H'
 @description('Route Key Vault near-expiry/expired events for the token to the relay. Turn on in a second deployment, after the code is published (Event Grid requires the function to exist).')
 param enableTokenExpiryEvents bool = false
 
-var suffix = uniqueString(resourceGroup().id, baseName)
+// Storage and vault names are lowercase and globally unique: a hash of the resource group and base name.
+var base = toLower(baseName)
+var suffix = uniqueString(resourceGroup().id, base)
 var names = {
-  identity: 'id-${baseName}'
-  functionApp: 'func-${baseName}-${suffix}'
-  storage: take('st${baseName}${suffix}', 24)
-  keyVault: take('kv-${baseName}-${suffix}', 24)
-  vnet: 'vnet-${baseName}'
-  monitoring: baseName
+  identity: 'id-${base}'
+  functionApp: 'func-${base}-${suffix}'
+  storage: take('st${base}${suffix}', 24)
+  keyVault: take('kv-${base}-${suffix}', 24)
+  vnet: 'vnet-${base}'
+  monitoring: base
   deploymentContainer: 'app-package'
 }
 
