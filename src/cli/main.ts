@@ -3,7 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { loadConfig } from '../config/load.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError } from '../errors.js';
-import { runChecks } from '../ops/check.js';
+import { runChecks } from './check.js';
 import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type Logger } from '../ops/logger.js';
 import { createRelay, createStore, type Relay } from '../pipeline/relay.js';
 import { statusView } from '../pipeline/status-view.js';

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, RelayError } from '../errors.js';
-import { createMdcaClient } from '../mdca/client.js';
+import { createProbeClient } from '../pipeline/relay.js';
 import { readTokenInput, rotateToken, StaticTokenProvider, type RotateTokenOptions } from '../secrets/index.js';
 
 export interface RotateCommandOptions {
@@ -16,16 +16,7 @@ export interface RotateCommandOptions {
 /** A one-item alerts request with the candidate token: proves it before anything is written. */
 export function verifierFor(config: RelayConfig): (token: string) => Promise<void> {
   return async (token) => {
-    const client = createMdcaClient({
-      portalUrl: config.mdca.portalUrl,
-      tokenProvider: new StaticTokenProvider(token, 'the new token'),
-      proxy: config.mdca.proxy,
-      env: config.mdca.proxyEnv,
-      requestTimeoutMs: config.mdca.requestTimeoutMs,
-      requestsPerMinute: config.mdca.requestsPerMinute,
-      retry: { maxAttempts: 2 },
-    });
-    await client.list('alerts', { filters: {}, limit: 1 });
+    await createProbeClient(config, new StaticTokenProvider(token, 'the new token')).list('alerts', { filters: {}, limit: 1 });
   };
 }
 

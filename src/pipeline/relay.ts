@@ -55,6 +55,19 @@ export function createTokens(config: RelayConfig, extra: Partial<TokenProviderOp
   );
 }
 
+/** A client for one-off probes (check, rotate-token): few retries, so a wrong URL fails in seconds. */
+export function createProbeClient(config: RelayConfig, tokenProvider: TokenProvider): MdcaClient {
+  return createMdcaClient({
+    portalUrl: config.mdca.portalUrl,
+    tokenProvider,
+    proxy: config.mdca.proxy,
+    env: config.mdca.proxyEnv,
+    requestTimeoutMs: Math.min(config.mdca.requestTimeoutMs, 20_000),
+    requestsPerMinute: config.mdca.requestsPerMinute,
+    retry: { maxAttempts: 2, baseMs: 200, capMs: 1_000 },
+  });
+}
+
 export function createRelay(config: RelayConfig, overrides: RelayOverrides = {}): Relay {
   const store = overrides.store ?? createStore(config);
   const tokens = overrides.tokens ?? createTokens(config, overrides.tokenOptions);

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { loadConfig, type RawSettings } from '../config/load.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError, RelayError, type ErrorCode } from '../errors.js';
-import { createRelay, type Relay } from '../pipeline/relay.js';
+import { createProbeClient, createRelay, type Relay } from '../pipeline/relay.js';
 import { TEST_EVENT_SIGNATURE } from '../pipeline/heartbeat.js';
 import { redactCredentials } from '../secrets/index.js';
 
@@ -101,7 +101,7 @@ export async function checkAll(settings: RawSettings, options: { sendTestEvent: 
     }
   };
   await step('API URL and token', async () => {
-    const r = await relay.client.list('alerts', { filters: {}, limit: 1, sortField: 'date', sortDirection: 'desc' });
+    const r = await createProbeClient(config, relay.tokens).list('alerts', { filters: {}, limit: 1, sortField: 'date', sortDirection: 'desc' });
     return `${config.mdca.portalUrl} answered (${r.page.total ?? r.page.data.length} alerts visible)`;
   });
   if (config.mdca.proxy) await step('proxy', () => probeProxy(config.mdca.proxy!, config.syslog.connectTimeoutMs));
