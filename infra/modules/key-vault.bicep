@@ -16,7 +16,7 @@ param tokenAdminPrincipalId string
 param tokenAdminPrincipalType string
 param logAnalyticsWorkspaceId string
 
-resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags

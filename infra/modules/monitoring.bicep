@@ -11,7 +11,7 @@ param existingWorkspaceId string
 param retentionInDays int
 param principalId string
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = if (empty(existingWorkspaceId)) {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = if (empty(existingWorkspaceId)) {
   name: 'log-${namePrefix}'
   location: location
   tags: tags

@@ -16,13 +16,13 @@ var privateEndpointSubnetName = 'snet-relay-endpoints'
 
 // Empty NSGs keep the platform defaults but give the customer a place for egress rules to the SIEM
 // (NSGs on the integration subnet apply to the syslog traffic).
-resource integrationNsg 'Microsoft.Network/networkSecurityGroups@2025-05-01' = {
+resource integrationNsg 'Microsoft.Network/networkSecurityGroups@2026-03-01' = {
   name: 'nsg-${name}-integration'
   location: location
   tags: tags
 }
 
-resource endpointNsg 'Microsoft.Network/networkSecurityGroups@2025-05-01' = {
+resource endpointNsg 'Microsoft.Network/networkSecurityGroups@2026-03-01' = {
   name: 'nsg-${name}-endpoints'
   location: location
   tags: tags
@@ -31,7 +31,7 @@ resource endpointNsg 'Microsoft.Network/networkSecurityGroups@2025-05-01' = {
 // Flex Consumption sends all outbound traffic through the integration subnet, so the MDCA API, Entra ID and Azure
 // Monitor are reached through this VNet too: without a NAT gateway (or a firewall route) the subnet may have no
 // internet egress (private subnets, no default outbound access). The static IP is also what the MDCA side sees.
-resource egressIp 'Microsoft.Network/publicIPAddresses@2025-05-01' = if (natGateway) {
+resource egressIp 'Microsoft.Network/publicIPAddresses@2026-03-01' = if (natGateway) {
   name: 'pip-${name}-egress'
   location: location
   tags: tags
@@ -39,7 +39,7 @@ resource egressIp 'Microsoft.Network/publicIPAddresses@2025-05-01' = if (natGate
   properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4' }
 }
 
-resource nat 'Microsoft.Network/natGateways@2025-05-01' = if (natGateway) {
+resource nat 'Microsoft.Network/natGateways@2026-03-01' = if (natGateway) {
   name: 'ng-${name}'
   location: location
   tags: tags
@@ -50,7 +50,7 @@ resource nat 'Microsoft.Network/natGateways@2025-05-01' = if (natGateway) {
   }
 }
 
-resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = {
+resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
   name: name
   location: location
   tags: tags

@@ -45,7 +45,7 @@ resource links 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01
   }
 ]
 
-resource endpoints 'Microsoft.Network/privateEndpoints@2025-05-01' = [
+resource endpoints 'Microsoft.Network/privateEndpoints@2026-03-01' = [
   for (t, i) in targets: {
     name: 'pe-${namePrefix}-${t.group}'
     location: location
@@ -66,7 +66,7 @@ resource endpoints 'Microsoft.Network/privateEndpoints@2025-05-01' = [
 ]
 
 // The zone group writes and removes the endpoint's A record with the endpoint's lifetime.
-resource zoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2025-05-01' = [
+resource zoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2026-03-01' = [
   for (t, i) in targets: {
     parent: endpoints[i]
     name: 'default'

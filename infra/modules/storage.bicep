@@ -13,7 +13,7 @@ param checkpointTableName string
 @description('Principal id of the app identity.')
 param principalId string
 
-resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: name
   location: location
   tags: tags

@@ -9,7 +9,7 @@ param keyVaultName string
 param functionAppName string
 param tokenSecretName string
 
-resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
   name: keyVaultName
 }
 
