@@ -1,6 +1,7 @@
 // Azure Monitor log search alerts over the relay's Application Insights telemetry: a failed run, a growing lag, and
-// silence (no run reported at all). Names of the signals are the relay's telemetry contract:
-// custom metrics 'relay.failures' and 'relay.lag.seconds', errors logged by the function 'relay'.
+// silence (no run reported at all). The signals are the relay's telemetry contract: custom metrics
+// 'relay.failures' and 'relay.lag.seconds' when the code emits them, errors logged by the function 'relay', and
+// the one-line run summary it logs after every run ('relay <outcome> sent=N ... lag=Ns ...', src/pipeline/summary.ts).
 
 param namePrefix string
 param location string
@@ -53,7 +54,8 @@ union
   }
 }
 
-// The relay is behind: the lag it reports after each run (seconds between now and the committed checkpoint).
+// The relay is behind: the lag it reports after each run (seconds between now and the committed checkpoint), from
+// the metric or from the summary line's lag=Ns.
 resource lag 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'alert-${namePrefix}-relay-lag'
   location: location
@@ -72,9 +74,12 @@ resource lag 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
       allOf: [
         {
           query: '''
-customMetrics
-| where name == 'relay.lag.seconds'
-| summarize lag = max(valueMax)
+union
+  (customMetrics | where name == 'relay.lag.seconds' | project lag = valueMax),
+  (traces | where operation_Name == 'relay' and message startswith 'relay '
+    | project lag = todouble(extract(@'\blag=(\d+)s\b', 1, message)))
+| where isnotnull(lag)
+| summarize lag = max(lag)
 '''
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'lag'
@@ -107,8 +112,9 @@ resource silence 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
       allOf: [
         {
           query: '''
-customMetrics
-| where name == 'relay.lag.seconds'
+union
+  (customMetrics | where name == 'relay.lag.seconds'),
+  (traces | where operation_Name == 'relay' and message startswith 'relay ' and message has 'lag=')
 | summarize runs = count()
 '''
           timeAggregation: 'Total'

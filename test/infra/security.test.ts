@@ -104,6 +104,10 @@ describe('monitoring', () => {
     const queries = rules.map((r) => JSON.stringify(at(r, 'properties', 'criteria')));
     expect(queries.some((q) => q.includes("'relay.failures'") && q.includes('exceptions') && q.includes('severityLevel >= 3'))).toBe(true);
     expect(queries.some((q) => q.includes("'relay.lag.seconds'") && q.includes('GreaterThan'))).toBe(true);
+    // Until a metrics SDK is wired in, lag and liveness come from the run summary line (src/pipeline/summary.ts).
+    const lagRule = queries.find((q) => q.includes('GreaterThan') && q.includes("'relay.lag.seconds'"))!;
+    expect(lagRule).toContain('lag=(\\\\d+)s');
+    expect(queries.some((q) => q.includes('LessThan') && q.includes("message has 'lag='"))).toBe(true);
     expect(queries.every((q) => q.includes("operation_Name == 'relay'") || q.includes("'relay.lag.seconds'"))).toBe(true);
   });
 });
