@@ -65,7 +65,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'AZURE_CLIENT_ID', scope: 'function', description: 'Client id of the user-assigned managed identity used for Key Vault, storage and Entra tokens.' },
 ] as const;
 
-/** Read by the Functions host or the platform, not by the relay's code; set by the template. */
+/** Read by the Functions host or the platform (or local tooling), not by the relay's settings schema.
+ *  The template sets those a Flex Consumption app takes; Flex sets the runtime itself (functionAppConfig). */
 export const PLATFORM_SETTINGS: readonly { name: string; description: string }[] = [
   { name: 'AzureWebJobsStorage', description: 'Host storage (connection string locally). The checkpoint table lives there unless RELAY_CHECKPOINT_STORAGE is set.' },
   { name: 'AzureWebJobsStorage__credential', description: 'Identity-based host storage.' },

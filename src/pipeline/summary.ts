@@ -1,4 +1,5 @@
-// The one-line run summary both entry points log.
+// The one-line run summary both entry points log. The Azure Monitor alerts in infra/ parse this
+// line (`relay <outcome> ... lag=<n>s`) from the relay Function's traces: keep its format.
 import { describeError } from '../errors.js';
 import type { RunSummary } from './run.js';
 
