@@ -6,6 +6,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RelayError } from '../errors.js';
+import { pidAlive } from './pid.js';
 import type { DataType } from '../mdca/types.js';
 import type { CheckpointRecord, StateStore, StatusRecord, Versioned } from './types.js';
 
@@ -20,14 +21,6 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class FileStateStore implements StateStore {
   readonly description: string;

@@ -2,6 +2,7 @@
 // and releases. Every write is conditional on the ETag of this runner's previous write.
 import os from 'node:os';
 import { RelayError } from '../errors.js';
+import { pidAlive } from './pid.js';
 import type { Cursor } from '../mdca/source-types.js';
 import type { DataType } from '../mdca/types.js';
 import { leaseIsLive } from './policy.js';
@@ -17,14 +18,6 @@ export function runnerIdentity(runId: string): RunnerIdentity {
   return { owner: `${os.hostname()}:${process.pid}:${runId}`, host: os.hostname(), pid: process.pid };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class CheckpointKeeper {
   private etag: string | undefined;

@@ -2,8 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from './ports.js';
-import net from 'node:net';
+import { freePort, waitForListening } from './ports.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -28,20 +27,8 @@ export async function startAzurite(): Promise<Azurite> {
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;
   child.once('exit', () => (exited = true));
-  await waitFor(
-    async () => {
-      if (exited) throw new Error(`azurite-table exited: ${stderr}`);
-      return new Promise<boolean>((resolve) => {
-        const s = net.connect(port, '127.0.0.1', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-    },
-    20_000,
-    'Azurite to listen',
-  );
+  await waitForListening(port, 'azurite-table', () => (exited ? stderr : undefined), 20_000);
+
   return {
     port,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`,

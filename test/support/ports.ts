@@ -38,3 +38,22 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Resolves once `port` accepts TCP connections; fails at once if `exited()` says the server died. */
+export async function waitForListening(port: number, what: string, exited: () => string | undefined, timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const died = exited();
+      if (died !== undefined) throw new Error(`${what} exited: ${died}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      });
+    },
+    timeoutMs,
+    `${what} to listen`,
+  );
+}

@@ -1,10 +1,9 @@
 // Starts Debian's tinyproxy on a free loopback port with its own config, in the foreground, for proxy tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './ports.js';
+import { freePort, waitForListening } from './ports.js';
 
 export interface Tinyproxy {
   port: number;
@@ -39,20 +38,8 @@ export async function startTinyproxy(options: { basicAuth?: { user: string; pass
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited = false;
   child.on('exit', () => (exited = true));
-  await waitFor(
-    async () => {
-      if (exited) throw new Error(`tinyproxy exited: ${stderr}`);
-      return new Promise<boolean>((resolve) => {
-        const s = net.connect(port, '127.0.0.1', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.on('error', () => resolve(false));
-      });
-    },
-    10_000,
-    'tinyproxy to listen',
-  );
+  await waitForListening(port, 'tinyproxy', () => (exited ? stderr : undefined), 10_000);
+
   const auth = options.basicAuth ? `${encodeURIComponent(options.basicAuth.user)}:${encodeURIComponent(options.basicAuth.password)}@` : '';
   return {
     port,
