@@ -82,7 +82,7 @@ export const alertCase: fc.Arbitrary<AlertCase> = fc
       entities,
       ...(g.alertType !== undefined ? { alertType: g.alertType } : {}),
     };
-    const names: Record<number, string> = { 10489: 'BOX', 11114: 'SALESFORCE', 11161: 'O365', 20893: 'OUTLOOK' };
+    const names: Record<number, string> = { 10489: 'BOX', 11114: 'SALESFORCE', 11161: 'O365', 20893: 'OUTLOOK', 14509: 'SERVICENOW', 25624: 'O365_PORTAL' };
     const tokens: string[] = [];
     for (const s of g.services) {
       const t = `APPID_${names[s.id] ?? s.id}`;
