@@ -6,7 +6,7 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
-import { InvocationContext, type Timer } from '@azure/functions';
+import functions, { type Timer } from '@azure/functions';
 import { startDemoReceiver, type DemoReceiver } from '../../src/demo/syslog-receiver.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
@@ -100,6 +100,9 @@ async function functionSchedule(): Promise<number[]> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+// @azure/functions is CommonJS; plain Node ESM sees only some of its named exports.
+const { InvocationContext } = functions;
 
 const suite: BenchSuite = {
   name: 'latency',
