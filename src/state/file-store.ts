@@ -2,7 +2,7 @@
 // Writes are atomic (temp file, fsync, rename) and conditional: a version counter plays the ETag,
 // compared under an exclusive lock file so two processes on one directory cannot both win.
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RelayError } from '../errors.js';
@@ -67,16 +67,20 @@ export class FileStateStore implements StateStore {
     await dh?.close();
   }
 
-  /** Exclusive lock file holding `host pid`; a lock of a dead local process or an old one is broken. */
+  /**
+   * Exclusive lock file holding `host pid time`. It is created complete (written under a temporary
+   * name, then hard-linked into place, which fails if the lock exists), so a process killed while
+   * taking it never leaves an empty lock. A lock of a dead local process, or an old one, is broken.
+   */
   private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const lock = path.join(this.dir, `${name}.lock`);
     const deadline = Date.now() + 10_000;
     for (;;) {
+      const tmp = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      await writeFile(tmp, `${os.hostname()} ${process.pid} ${Date.now()}`, { mode: 0o600 });
       try {
-        const fh = await open(lock, 'wx', 0o600);
-        await fh.writeFile(`${os.hostname()} ${process.pid} ${Date.now()}`);
-        await fh.close();
+        await link(tmp, lock);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RelayError('CHECKPOINT_UNAVAILABLE', 'checkpoint', `cannot lock ${lock}: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
@@ -85,6 +89,8 @@ export class FileStateStore implements StateStore {
         if (stale) await rm(lock, { force: true });
         else if (Date.now() > deadline) throw new RelayError('CHECKPOINT_UNAVAILABLE', 'checkpoint', `${lock} is held by another process`);
         else await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        await rm(tmp, { force: true });
       }
     }
     try {

@@ -62,7 +62,7 @@ describe('a backfill killed with SIGKILL 20 times', () => {
       await exited;
     }
     const final = await runCli(['run', '--once'], env);
-    expect(final.code).toBe(0);
+    expect(final.code, `final run: ${final.stdout}\n${final.stderr.slice(-2000)}`).toBe(0);
 
     const lines = await syslog.waitForLines(TOTAL, 30_000);
     const counts = new Map<string, number>();
