@@ -9,20 +9,14 @@
 //  3. It silently drops DEL (0x7f) from values; the formatter never writes raw control characters.
 //  4. It rejects escapes other than `\\ \= \n \r` and keys with characters outside [A-Za-z0-9]
 //     (strict, like our parser) and treats an empty vendor as a parse failure.
+import type { ParsedCef } from './cef-parser.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface LognormCef {
-  vendor: string;
-  product: string;
-  deviceVersion: string;
-  signatureId: string;
-  name: string;
-  severity: string;
-  extension: Record<string, string>;
-}
+/** What lognormalizer gives back: the strict parser's fields, without the version and key order it does not report. */
+export type LognormCef = Omit<ParsedCef, 'version' | 'keys'>;
 
 export type LognormResult = { ok: true; cef: LognormCef } | { ok: false; raw: string };
 
