@@ -197,7 +197,17 @@ export async function startDaemon(spec: DaemonSpec): Promise<Receiver> {
     kill: () => halt('SIGKILL'),
     async restart() {
       await halt('SIGTERM');
-      await launch();
+      // After a SIGKILL the port can stay busy for a moment (connections of the dead daemon still
+      // closing, and not every daemon sets SO_REUSEADDR): try again rather than fail the test.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await launch();
+          return;
+        } catch (err) {
+          if (attempt >= 25 || !/Address already in use|EADDRINUSE/i.test(String(err))) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
     },
     running: () => child !== undefined,
   };
