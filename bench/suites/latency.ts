@@ -5,8 +5,6 @@ import { spawn } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CronExpressionParser } from 'cron-parser';
-import functions, { type Timer } from '@azure/functions';
 import { startDemoReceiver, type DemoReceiver } from '../../src/demo/syslog-receiver.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
@@ -65,44 +63,25 @@ async function cliLoop(): Promise<number[]> {
   }
 }
 
+/** The handler in its own process, driven on the schedule as the Functions host would. */
 async function functionSchedule(): Promise<number[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-bench-lat-'));
   const sim = await startSimulator({ tokens: [TOKEN] });
   const receiver = await startDemoReceiver(path.join(dir, 'received.log'));
-  const saved = { ...process.env };
-  // The real handler, driven on the schedule as the Functions host would; its checkpoint store is
-  // a directory here (injected) because the bench runs without Azurite. The table's extra write
-  // time is a few ms per page.
-  Object.assign(process.env, env(sim, receiver, dir), { AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
-  const { relayTimer, resetRelay } = await import('../../functions/relay.js');
-  const { FileStateStore } = await import('../../src/state/file-store.js');
-  resetRelay();
-  let stop = false;
-  const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as Timer;
-  const loop = (async () => {
-    const schedule = CronExpressionParser.parse(SCHEDULE, { tz: 'UTC' });
-    while (!stop) {
-      const next = schedule.next().getTime();
-      while (!stop && Date.now() < next) await new Promise((r) => setTimeout(r, Math.min(200, next - Date.now())));
-      if (stop) break;
-      const context = new InvocationContext({ invocationId: `bench-${next}`, functionName: 'relay', logHandler: () => undefined });
-      await relayTimer(timer, context, { store: new FileStateStore(path.join(dir, 'state'), 'bench') }).catch(() => undefined);
-    }
-  })();
+  const child = spawn(process.execPath, [path.join(repo, 'dist', 'bench', 'function-driver.js')], {
+    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env(sim, receiver, dir), AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
+    stdio: 'ignore',
+  });
   try {
+    await new Promise((r) => setTimeout(r, 1500));
     return await measure(sim, receiver);
   } finally {
-    stop = true;
-    await loop;
-    process.env = saved;
+    child.kill('SIGTERM');
     await receiver.close();
     await sim.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-// @azure/functions is CommonJS; plain Node ESM sees only some of its named exports.
-const { InvocationContext } = functions;
 
 const suite: BenchSuite = {
   name: 'latency',

@@ -13,7 +13,10 @@ export interface DemoReceiver {
 
 export async function startDemoReceiver(file: string, port = 0): Promise<DemoReceiver> {
   let count = 0;
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     let pending = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -39,6 +42,10 @@ export async function startDemoReceiver(file: string, port = 0): Promise<DemoRec
     port: (server.address() as net.AddressInfo).port,
     file,
     received: () => count,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy(); // a sender's idle kept connection must not hold us open
+      }),
   };
 }

@@ -156,7 +156,7 @@ class Sender implements StatusSyslogSender {
         next.destroy();
       } else {
         await settle(next, host, o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS);
-        this.warm = new WarmConnection(next, host, this.now);
+        this.warm = new WarmConnection(next, host, this.now, MAX_IDLE_REUSE_MS);
       }
       return bytes;
     } catch (err) {

@@ -54,13 +54,20 @@ export class WarmConnection {
     this.sock.destroy();
   };
   private readonly onData = () => undefined;
+  private readonly idleTimer: NodeJS.Timeout;
 
   constructor(
     readonly sock: net.Socket,
     readonly host: SyslogHost,
     private readonly now: () => number,
+    idleMs = 10_000,
   ) {
     this.since = now();
+    // A kept connection must neither hold the process open (a CLI run or a Function worker that is
+    // done) nor sit idle at the receiver until the next tick: close it once it is too old to reuse.
+    sock.unref();
+    this.idleTimer = setTimeout(() => this.release(), idleMs);
+    this.idleTimer.unref();
     sock.on('end', this.onGone);
     sock.on('close', this.onGone);
     sock.on('error', this.onGone);
@@ -71,7 +78,10 @@ export class WarmConnection {
   take(host: SyslogHost, maxIdleMs: number): net.Socket | undefined {
     this.detach();
     const usable = !this.dead && !this.sock.destroyed && !this.sock.readableEnded && this.sock.writable && host.host === this.host.host && host.port === this.host.port && this.now() - this.since <= maxIdleMs;
-    if (usable) return this.sock;
+    if (usable) {
+      this.sock.ref();
+      return this.sock;
+    }
     this.release();
     return undefined;
   }
@@ -86,6 +96,7 @@ export class WarmConnection {
   }
 
   private detach(): void {
+    clearTimeout(this.idleTimer);
     this.sock.off('end', this.onGone);
     this.sock.off('close', this.onGone);
     this.sock.off('error', this.onGone);
