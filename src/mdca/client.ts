@@ -3,7 +3,7 @@
 // failing) and honest (auth and shape problems become clear RelayErrors, never silent retries).
 import http from 'node:http';
 import https from 'node:https';
-import fetch, { FetchError, type RequestInit } from 'node-fetch';
+import type { FetchError as FetchErrorType, RequestInit } from 'node-fetch';
 import { RelayError } from '../errors.js';
 import type { TokenProvider } from '../secrets/types.js';
 import { systemClock, type Clock } from './clock.js';
@@ -68,6 +68,12 @@ export interface MdcaClient {
   list(dataType: DataType, query: ListQuery, signal?: AbortSignal): Promise<ListResult>;
 }
 
+// node-fetch (with its stream and blob polyfills) loads on the first request, not at start-up:
+// a Function's cold start only indexes entry points, and the first run pays these few ms.
+let nodeFetch: Promise<typeof import('node-fetch')> | undefined;
+const loadFetch = () => (nodeFetch ??= import('node-fetch'));
+const isFetchError = (err: unknown): err is FetchErrorType => err instanceof Error && err.name === 'FetchError';
+
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 const PROXY_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -110,6 +116,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       redirect: 'manual', // a redirect means a wrong portal URL (login page), not something to follow with a token
     };
     try {
+      const { default: fetch } = await loadFetch();
       const res = await fetch(url, init);
       const text = await res.text();
       const type = res.headers.get('content-type') ?? '';
@@ -131,7 +138,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       if (err instanceof RelayError) throw err;
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted) return { ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
-      const code = err instanceof FetchError ? err.code : (err as NodeJS.ErrnoException).code;
+      const code = isFetchError(err) ? err.code : (err as NodeJS.ErrnoException).code;
       const refused = proxyRefusal(code);
       if (refused !== undefined) {
         // 401/403/407: the proxy will not let us through (credentials or ACL); 5xx: it could not reach the API.
@@ -142,7 +149,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
         throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: cannot connect (${code})`, { cause: err });
       }
       if (code && NETWORK_CODES.has(code)) return { ok: false, kind: 'network', detail: code };
-      if (err instanceof FetchError) return { ok: false, kind: 'network', detail: err.code ?? err.type };
+      if (isFetchError(err)) return { ok: false, kind: 'network', detail: err.code ?? err.type };
       throw err;
     }
   }

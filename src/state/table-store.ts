@@ -1,7 +1,7 @@
 // Checkpoints and status as entities in Azure Table Storage (the Function's store).
 // PartitionKey = relay name; RowKey = `checkpoint-<dataType>` or `status`. Updates of a checkpoint
 // are ETag-conditional (If-Match), creation is insert-only, so two runners can never both win.
-import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { azureCredential } from '../secrets/credential.js';
 import { RelayError } from '../errors.js';
@@ -39,37 +39,47 @@ function unavailable(what: string, err: unknown): RelayError {
 
 export class TableStateStore implements StateStore {
   readonly description: string;
-  private readonly client: TableClient;
   private readonly pk: string;
-  private ready: Promise<void> | undefined;
+  private readonly connect: () => Promise<TableClient>;
+  private ready: Promise<TableClient> | undefined;
 
   constructor(options: TableStoreOptions) {
     this.pk = keyOf(options.relayName);
+    // The Tables SDK loads on first use: the status and Event Grid Functions start without it.
+    const sdk = () => import('@azure/data-tables');
     if (options.connectionString) {
-      const insecure = /UseDevelopmentStorage=true|Endpoint=http:\/\//i.test(options.connectionString);
-      this.client = TableClient.fromConnectionString(options.connectionString, options.tableName, { allowInsecureConnection: insecure });
+      const cs = options.connectionString;
+      const insecure = /UseDevelopmentStorage=true|Endpoint=http:\/\//i.test(cs);
+      this.connect = async () => (await sdk()).TableClient.fromConnectionString(cs, options.tableName, { allowInsecureConnection: insecure });
       this.description = `table ${options.tableName} (connection string)`;
     } else if (options.tableServiceUri) {
+      const uri = options.tableServiceUri;
       const credential = options.credential ?? azureCredential({ clientId: options.clientId });
-      this.client = new TableClient(options.tableServiceUri, options.tableName, credential);
+      this.connect = async () => new (await sdk()).TableClient(uri, options.tableName, credential);
       this.description = `table ${options.tableName} at ${options.tableServiceUri}`;
     } else {
       throw new RelayError('CONFIG_INVALID', 'config', 'checkpoint table: neither a connection string nor a table service URI is set');
     }
   }
 
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.client.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw unavailable('creating the table', err);
+  /** The client, once the table exists (created on first use). */
+  private table(): Promise<TableClient> {
+    this.ready ??= this.connect().then(async (client) => {
+      try {
+        await client.createTable();
+      } catch (err) {
+        this.ready = undefined;
+        throw unavailable('creating the table', err);
+      }
+      return client;
     });
     return this.ready;
   }
 
   private async get(rowKey: string): Promise<TableEntityResult<Row> | undefined> {
-    await this.ensureTable();
+    const client = await this.table();
     try {
-      return await this.client.getEntity<Row>(this.pk, rowKey);
+      return await client.getEntity<Row>(this.pk, rowKey);
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw unavailable(`reading ${rowKey}`, err);
@@ -97,7 +107,7 @@ export class TableStateStore implements StateStore {
   }
 
   async writeCheckpoint(dataType: DataType, value: CheckpointRecord, etag: string | undefined): Promise<string> {
-    await this.ensureTable();
+    const client = await this.table();
     // Plain columns beside the JSON so an operator can read the position in Storage Explorer.
     const row = this.toRow(`checkpoint-${dataType}`, value, {
       watermark: new Date(value.cursor.watermark).toISOString(),
@@ -105,7 +115,7 @@ export class TableStateStore implements StateStore {
       deliveredTotal: value.deliveredTotal,
     });
     try {
-      const res = etag === undefined ? await this.client.createEntity(row) : await this.client.updateEntity(row, 'Replace', { etag });
+      const res = etag === undefined ? await client.createEntity(row) : await client.updateEntity(row, 'Replace', { etag });
       if (!res.etag) throw new Error('no ETag in the answer');
       return res.etag;
     } catch (err) {
@@ -126,9 +136,10 @@ export class TableStateStore implements StateStore {
       const row = await this.get('status');
       const next = update(row && this.fromRow<StatusRecord>(row));
       const entity = this.toRow('status', next, { state: '' });
+      const client = await this.table();
       try {
-        if (row) await this.client.updateEntity(entity, 'Replace', { etag: row.etag });
-        else await this.client.createEntity(entity);
+        if (row) await client.updateEntity(entity, 'Replace', { etag: row.etag });
+        else await client.createEntity(entity);
         return next;
       } catch (err) {
         const status = statusOf(err);
@@ -136,13 +147,5 @@ export class TableStateStore implements StateStore {
         throw unavailable('writing the status', err);
       }
     }
-  }
-
-  /** Every relay with a status record in this table (for `status --all`). */
-  async listRelays(): Promise<string[]> {
-    await this.ensureTable();
-    const names: string[] = [];
-    for await (const e of this.client.listEntities<Row>({ queryOptions: { filter: odata`RowKey eq 'status'`, select: ['PartitionKey'] } })) names.push(e.partitionKey);
-    return names;
   }
 }
