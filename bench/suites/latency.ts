@@ -47,11 +47,13 @@ function env(sim: Simulator, receiver: DemoReceiver, dir: string): Record<string
   };
 }
 
-async function cliLoop(): Promise<number[]> {
+/** Runs a relay process (the CLI's run loop, or the Function handler on its schedule) against a
+ *  fresh simulator and receiver, and measures. */
+async function inProcessOfItsOwn(script: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<number[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-bench-lat-'));
   const sim = await startSimulator({ tokens: [TOKEN] });
   const receiver = await startDemoReceiver(path.join(dir, 'received.log'));
-  const child = spawn(process.execPath, [path.join(repo, 'bin', 'mdca-siem-relay.js'), 'run'], { env: { PATH: process.env.PATH, ...env(sim, receiver, dir) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env(sim, receiver, dir), ...extraEnv }, stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 1500));
     return await measure(sim, receiver);
@@ -63,25 +65,9 @@ async function cliLoop(): Promise<number[]> {
   }
 }
 
-/** The handler in its own process, driven on the schedule as the Functions host would. */
-async function functionSchedule(): Promise<number[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-bench-lat-'));
-  const sim = await startSimulator({ tokens: [TOKEN] });
-  const receiver = await startDemoReceiver(path.join(dir, 'received.log'));
-  const child = spawn(process.execPath, [path.join(repo, 'dist', 'bench', 'function-driver.js')], {
-    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env(sim, receiver, dir), AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
-    stdio: 'ignore',
-  });
-  try {
-    await new Promise((r) => setTimeout(r, 1500));
-    return await measure(sim, receiver);
-  } finally {
-    child.kill('SIGTERM');
-    await receiver.close();
-    await sim.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const cliLoop = () => inProcessOfItsOwn(path.join(repo, 'bin', 'mdca-siem-relay.js'), {}, ['run']);
+// The handler driven on the schedule as the Functions host would (bench/function-driver.ts).
+const functionSchedule = () => inProcessOfItsOwn(path.join(repo, 'dist', 'bench', 'function-driver.js'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
 
 const suite: BenchSuite = {
   name: 'latency',
