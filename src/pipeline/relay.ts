@@ -5,7 +5,7 @@ import { createFormatter } from '../cef/index.js';
 import type { CefFormatter } from '../cef/types.js';
 import type { RelayConfig } from '../config/types.js';
 import { createMdcaClient, type MdcaClient } from '../mdca/client.js';
-import { readBatches, readRange } from '../mdca/reader.js';
+import { createBatchSource } from '../mdca/source.js';
 import type { DataType } from '../mdca/types.js';
 import type { Logger } from '../ops/logger.js';
 import { createTokenProvider, type TokenProviderOptions } from '../secrets/provider.js';
@@ -83,10 +83,7 @@ export function createRelay(config: RelayConfig, overrides: RelayOverrides = {})
   const formatter = createFormatter(config.cef);
   const now = overrides.now ?? Date.now;
 
-  const source: BatchSource = (cursor, dataType, range) =>
-    range
-      ? readRange(client, range, { dataType, filters: config.mdca.filters[dataType] })
-      : readBatches(client, cursor, { dataType, filters: config.mdca.filters[dataType], overlapMs: config.relay.overlapMs, until: now() });
+  const source: BatchSource = createBatchSource(client, { filters: config.mdca.filters, overlapMs: config.relay.overlapMs });
 
   return {
     config,
