@@ -77,10 +77,10 @@ function exclusion(known: Map<string, number>, gte: number, cap: number): string
   return tie;
 }
 
-function snapshot(dataType: DataType, known: Map<string, number>, watermark: number, overlapMs: number, records: MdcaRecord[], requests: number): Batch {
+function snapshot(dataType: DataType, known: Map<string, number>, watermark: number, overlapMs: number, records: MdcaRecord[], requests: number, duplicates: number): Batch {
   const floor = watermark - overlapMs;
   for (const [id, ts] of known) if (ts < floor) known.delete(id); // outside the window: never re-read
-  return { dataType, records, cursor: { watermark, sent: Object.fromEntries(known) }, requests };
+  return { dataType, records, cursor: { watermark, sent: Object.fromEntries(known) }, requests, duplicates };
 }
 
 async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning, bounds: Bounds, known: Map<string, number>, startWatermark: number, advanceToNow: boolean): AsyncGenerator<Batch> {
@@ -111,6 +111,7 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
     limit = ceiling;
 
     const fresh: MdcaRecord[] = [];
+    let duplicates = 0;
     let last = gte;
     for (const r of page.data) {
       if (r.timestamp < last) throw badResponse(endpoint, `records are not in ascending date order (${r._id} at ${r.timestamp} after ${last})`);
@@ -118,7 +119,10 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
         throw badResponse(endpoint, `record ${r._id} at ${r.timestamp} is outside the requested date range`);
       }
       last = r.timestamp;
-      if (known.has(r._id)) continue; // delivered before (overlap re-read) or earlier in this run
+      if (known.has(r._id)) {
+        duplicates++; // delivered before (overlap re-read) or earlier in this run
+        continue;
+      }
       known.set(r._id, r.timestamp);
       fresh.push(r);
     }
@@ -129,7 +133,7 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
       // Complete read: everything visible with an earlier timestamp when the last request started has
       // been seen, so the watermark can move up to that moment (or the range's end).
       if (advanceToNow) watermark = Math.max(watermark, Math.min(startedAt, bounds.to ?? Infinity));
-      yield snapshot(dataType, known, watermark, overlapMs, fresh, res.requests);
+      yield snapshot(dataType, known, watermark, overlapMs, fresh, res.requests, duplicates);
       return;
     }
     if (page.data.length > 0 && last === gte && fresh.length === 0 && tieBreak === 'id') {
@@ -138,6 +142,6 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
       throw new RelayError('API_BAD_RESPONSE', 'fetch', `${endpoint}: the id exclusion filter was ignored at ${gte}; set the tie-break to "skip"`);
     }
     gte = last;
-    yield snapshot(dataType, known, watermark, overlapMs, fresh, res.requests);
+    yield snapshot(dataType, known, watermark, overlapMs, fresh, res.requests, duplicates);
   }
 }

@@ -28,4 +28,6 @@ export interface Batch {
   cursor: Cursor;
   /** API requests spent on this batch, for metrics. */
   requests: number;
+  /** Records the API returned that were already delivered (overlap re-reads), dropped here. */
+  duplicates?: number;
 }

@@ -85,7 +85,8 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
       summary.batches += 1;
       summary.requests += batch.requests;
       summary.watermark = batch.cursor.watermark;
-      counts.fetched += batch.records.length;
+      counts.fetched += batch.records.length + (batch.duplicates ?? 0);
+      counts.skippedDuplicates += batch.duplicates ?? 0;
       deps.onProgress?.({ dataType, sent: summary.sent, watermark: summary.watermark });
       if (deps.shouldStop?.()) break;
       if (deps.deadline !== undefined && now() >= deps.deadline) {
@@ -133,7 +134,6 @@ export async function runRelay(deps: RelayDeps): Promise<RunSummary> {
     counts.batches += d.batches;
     counts.requests += d.requests;
   }
-  counts.skippedDuplicates = Math.max(0, counts.fetched - counts.sent);
   const failed = error !== undefined && !yielded;
   const outcome: RunSummary['outcome'] = failed ? (counts.sent > 0 ? 'partial' : 'failure') : 'success';
   let heartbeatError: unknown;
