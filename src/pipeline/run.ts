@@ -114,7 +114,8 @@ export async function runRelay(deps: RelayDeps): Promise<RunSummary> {
   const dataTypes: DataTypeSummary[] = [];
   let error: RelayError | undefined;
   let yielded = false;
-  await deps.store.updateStatus((s) => s ?? ({ relayName: deps.config.relayName, createdAt: started } satisfies StatusRecord));
+  // The status record is created once (its createdAt dates "Created"); later runs only read it.
+  if (!(await deps.store.readStatus())) await deps.store.updateStatus((s) => s ?? ({ relayName: deps.config.relayName, createdAt: started } satisfies StatusRecord));
   for (const dataType of deps.config.mdca.dataTypes) {
     try {
       dataTypes.push(await relayDataType(deps, dataType, now, counts));
