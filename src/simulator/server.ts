@@ -4,12 +4,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataType, MdcaActivity, MdcaAlert } from '../mdca/types.js';
-import { FaultBox, HTML_ERROR_PAGE } from './faults.js';
+import { FaultBox, HTML_ERROR_PAGE, rewritePage, rewritesPage } from './faults.js';
 import { compileFilters, FilterError } from './filters.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { loadSeedAlerts } from './seed.js';
 import { RecordStore } from './store.js';
-import type { Fault, FaultRequest, Simulator, SimulatorOptions, SimulatorStats } from './types.js';
+import type { Fault, FaultRequest, SimPage, Simulator, SimulatorOptions, SimulatorStats } from './types.js';
 
 export type { Simulator, SimulatorOptions, Fault } from './types.js';
 
@@ -33,6 +33,18 @@ interface ListQuery {
   skip: number;
   limit: number;
   body: Rec;
+}
+
+/** The filters without `id: {neq}` (what a service that ignores the exclusion evaluates). */
+function withoutIdExclusion(filters: unknown): unknown {
+  if (!filters || typeof filters !== 'object' || Array.isArray(filters)) return filters;
+  const f = { ...(filters as Rec) };
+  if (f.id && typeof f.id === 'object') {
+    const { neq: _ignored, ...rest } = f.id as Rec;
+    if (Object.keys(rest).length > 0) f.id = rest;
+    else delete f.id;
+  }
+  return f;
 }
 
 function intParam(v: unknown, name: string, dflt: number): number {
@@ -87,6 +99,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultBox();
   faults.rule = options.faultRule;
   faults.failLimitAbove = options.failLimitAbove;
+  faults.ignoreIdExclusion = options.ignoreIdExclusion ?? false;
   const seq: Record<DataType, number> = { alerts: 0, activities: 0 };
   let stats = newStats();
 
@@ -102,9 +115,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const json = (res: http.ServerResponse, status: number, body: unknown, extra?: Record<string, string>) =>
     send(res, status, JSON.stringify(body), 'application/json', extra);
 
-  function list(dataType: DataType, q: ListQuery): Rec {
+  /** The correct answer; `extra` serves more than the limit (overLimit), `ignoreNeq` drops the id exclusion. */
+  function list(dataType: DataType, q: ListQuery, o: { extra?: number; ignoreNeq?: boolean } = {}): SimPage {
     const now = clock.now();
-    const keep = compileFilters(dataType, q.filters, now);
+    const keep = compileFilters(dataType, o.ignoreNeq ? withoutIdExclusion(q.filters) : q.filters, now);
     const key = SORT_KEYS[dataType][q.sortField];
     if (!key) throw new BadRequest(`unknown sortField "${q.sortField}"`);
     const sign = q.sortDirection === 'asc' ? 1 : -1;
@@ -115,7 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       .map((s) => ({ r: s.record as Rec, k: key(s.record as Rec), t: options.shuffleTies ? Math.random() : s.seq }));
     if (q.sortField !== 'date' || options.shuffleTies) rows.sort((a, b) => a.k - b.k || a.t - b.t);
     if (sign < 0) rows = rows.reverse();
-    const page = rows.slice(q.skip, q.skip + q.limit).map((x) => x.r);
+    const page = rows.slice(q.skip, q.skip + q.limit + (o.extra ?? 0)).map((x) => x.r);
     return { data: page, hasNext: q.skip + page.length < rows.length, total: rows.length, max: maxLimit, moreThanTotal: false };
   }
 
@@ -140,6 +154,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case 'shape':
         json(res, 200, { items: [], next: null });
         return true;
+      case 'html200':
+        send(res, 200, HTML_ERROR_PAGE, 'text/html; charset=utf-8');
+        return true;
+      case 'raw':
+        send(res, fault.status, fault.body, fault.contentType);
+        return true;
+      default:
+        return false; // rewrites of the correct answer and ignoreIdFilter: answered in handle()
       case 'rateLimit':
         stats.injected429++;
         send(res, 429, 'TOO MANY REQUESTS', 'text/plain', fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
@@ -176,7 +198,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const fault = faults.take(fr);
       if (fault && (await applyFault(fault, res, req))) return;
       if (res.destroyed) return;
-      return json(res, 200, list(dataType, q));
+      const ignoreNeq = faults.ignoreIdExclusion || fault?.kind === 'ignoreIdFilter';
+      const page = list(dataType, q, { ignoreNeq });
+      if (!fault || !rewritesPage(fault)) return json(res, 200, page);
+      const extra = fault.kind === 'overLimit' ? fault.extra : 0;
+      return json(res, 200, rewritePage(fault, page, fr, () => list(dataType, q, { ignoreNeq, extra })));
     } catch (err) {
       if (err instanceof BadRequest || err instanceof FilterError) return json(res, 400, { error: err.message });
       throw err;
@@ -213,6 +239,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     setFailLimitAbove: (limit) => {
       faults.failLimitAbove = limit;
+    },
+    setIgnoreIdExclusion: (on) => {
+      faults.ignoreIdExclusion = on;
     },
     clearFaults: () => faults.clear(),
     resetStats: () => {

@@ -13,7 +13,29 @@ export type Fault =
   | { kind: 'reset' } // connection reset before any answer
   | { kind: 'malformed' } // 200 with truncated JSON
   | { kind: 'shape' } // 200 with JSON of an unexpected shape
-  | { kind: 'rateLimit'; retryAfterSeconds?: number }; // 429 as if another client had used the quota
+  | { kind: 'rateLimit'; retryAfterSeconds?: number } // 429 as if another client had used the quota
+  // Hostile answers (issue 13): HTTP 200 that is not what it claims to be. Opt-in, never by default.
+  | { kind: 'html200' } // the portal's HTML page with HTTP 200
+  | { kind: 'raw'; status: number; contentType: string; body: string } // any body at all (empty, plain text ...)
+  | { kind: 'emptyWithNext' } // `data: []` with `hasNext: true`
+  | { kind: 'overLimit'; extra: number } // `extra` more records than the `limit` asked for (hasNext stays honest)
+  | { kind: 'total'; value: number } // `total` replaced by `value` (e.g. smaller than the page itself)
+  | { kind: 'truncate' } // `hasNext: false` although more records match (`total` stays honest)
+  | { kind: 'duplicate'; index?: number } // data[index] (default 0) repeated right after itself
+  | { kind: 'missingField'; field: '_id' | 'timestamp'; index?: number } // that field deleted from data[index]
+  | { kind: 'inject'; records: Array<MdcaAlert | MdcaActivity> } // phantom records appended to this page only
+  | { kind: 'reverse' } // the page's records in descending order
+  | { kind: 'ignoreIdFilter' } // this request's `id: {neq}` filter is ignored (then answered normally)
+  | { kind: 'transform'; apply: (body: SimPage, req: FaultRequest) => unknown }; // anything else, as JSON
+
+/** The list answer before a hostile fault reshapes it (mdca-api.md "Alerts list": Response). */
+export interface SimPage {
+  data: Array<Record<string, unknown>>;
+  hasNext: boolean;
+  total: number;
+  max: number;
+  moreThanTotal: boolean;
+}
 
 export interface FaultRequest {
   endpoint: DataType;
@@ -31,6 +53,8 @@ export interface QueuedFault {
   times?: number;
   /** Only requests on this endpoint (default any). */
   endpoint?: DataType;
+  /** Let this many matching requests pass untouched first (default 0): "the 3rd page of the run". */
+  after?: number;
 }
 
 export interface RateLimitOptions {
@@ -56,6 +80,11 @@ export interface SimulatorOptions {
   shuffleTies?: boolean;
   /** Persistent switch: a page with limit above this fails with HTTP 500 ("large page fails"). */
   failLimitAbove?: number;
+  /**
+   * Persistent switch: the `id: {neq}` filter is ignored on every request (a service that does not
+   * honour the exclusion the reader's tie-break relies on). Default false: honoured, as documented.
+   */
+  ignoreIdExclusion?: boolean;
   /** Called for every authenticated request; a fault it returns is applied. */
   faultRule?: (req: FaultRequest) => Fault | undefined;
   alerts?: MdcaAlert[];
@@ -87,6 +116,7 @@ export interface Simulator {
   injectFault(fault: Fault, options?: Omit<QueuedFault, 'fault'>): void;
   setFaultRule(rule: SimulatorOptions['faultRule']): void;
   setFailLimitAbove(limit: number | undefined): void;
+  setIgnoreIdExclusion(on: boolean): void;
   clearFaults(): void;
   resetStats(): void;
   /** Every record currently stored (visible or not), for assertions. */

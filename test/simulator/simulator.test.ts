@@ -140,6 +140,63 @@ describe('simulator', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  test('hostile answers are opt-in rewrites of the correct page (issue 13)', async () => {
+    const alerts = generateAlerts(30, { seed: 6 });
+    sim = await startSimulator({ alerts, rateLimit: false });
+    const q = { filters: { date: { gte: 0 } }, limit: 10 };
+    const honest = await post('/api/v1/alerts/', q);
+    expect([honest.json.data.length, honest.json.hasNext, honest.json.total]).toEqual([10, true, 30]);
+
+    sim.injectFault({ kind: 'html200' });
+    const html = await post('/api/v1/alerts/', q);
+    expect([html.status, html.headers.get('content-type'), html.text.startsWith('<!DOCTYPE html>')]).toEqual([200, 'text/html; charset=utf-8', true]);
+    sim.injectFault({ kind: 'raw', status: 200, contentType: 'application/json', body: '' });
+    expect((await post('/api/v1/alerts/', q)).text).toBe('');
+    sim.injectFault({ kind: 'emptyWithNext' });
+    expect((await post('/api/v1/alerts/', q)).json).toMatchObject({ data: [], hasNext: true, total: 30 });
+    sim.injectFault({ kind: 'overLimit', extra: 3 });
+    const over = await post('/api/v1/alerts/', q);
+    expect([over.json.data.length, over.json.hasNext]).toEqual([13, true]);
+    sim.injectFault({ kind: 'total', value: 2 });
+    expect((await post('/api/v1/alerts/', q)).json).toMatchObject({ total: 2, hasNext: true });
+    sim.injectFault({ kind: 'truncate' });
+    expect((await post('/api/v1/alerts/', q)).json).toMatchObject({ hasNext: false, total: 30 });
+    sim.injectFault({ kind: 'duplicate', index: 4 });
+    const dup = (await post('/api/v1/alerts/', q)).json.data.map((a: { _id: string }) => a._id);
+    expect([dup.length, dup[5]]).toEqual([11, dup[4]]);
+    sim.injectFault({ kind: 'missingField', field: 'timestamp', index: 2 });
+    const missing = (await post('/api/v1/alerts/', q)).json.data;
+    expect([missing[2].timestamp, missing[2]._id, missing[3].timestamp]).toEqual([undefined, alerts[2]!._id, alerts[3]!.timestamp]);
+    const [future] = generateAlerts(1, { seed: 60, timestamp: Date.UTC(2100, 0, 1) });
+    sim.injectFault({ kind: 'inject', records: [future!] });
+    expect((await post('/api/v1/alerts/', q)).json.data.at(-1)).toEqual(future);
+    expect(sim.all('alerts')).toHaveLength(30); // phantom: on that page only
+    sim.injectFault({ kind: 'reverse' });
+    expect((await post('/api/v1/alerts/', q)).json.data[0]._id).toBe(alerts[9]!._id);
+
+    // A queued fault can wait for a later request; clearFaults is the API recovering.
+    sim.injectFault({ kind: 'emptyWithNext' }, { after: 1 });
+    expect((await post('/api/v1/alerts/', q)).json.data).toHaveLength(10);
+    expect((await post('/api/v1/alerts/', q)).json.data).toHaveLength(0);
+    expect((await post('/api/v1/alerts/', q)).json.data).toHaveLength(10);
+  });
+
+  test('the id exclusion is honoured by default; ignored when switched (per request or for good)', async () => {
+    const alerts = generateAlerts(5, { seed: 7, timestamp: 1_700_000_000_000 });
+    sim = await startSimulator({ alerts, rateLimit: false });
+    const q = { filters: { date: { gte: 0 }, id: { neq: [alerts[0]!._id, alerts[1]!._id] } } };
+    expect((await post('/api/v1/alerts/', q)).json.total).toBe(3);
+    sim.injectFault({ kind: 'ignoreIdFilter' });
+    expect((await post('/api/v1/alerts/', q)).json.total).toBe(5);
+    expect((await post('/api/v1/alerts/', q)).json.total).toBe(3);
+    sim.setIgnoreIdExclusion(true);
+    expect((await post('/api/v1/alerts/', q)).json.total).toBe(5);
+    // Other id operators still apply: only the exclusion is ignored.
+    expect((await post('/api/v1/alerts/', { filters: { id: { eq: alerts[4]!._id, neq: alerts[4]!._id } } })).json.total).toBe(1);
+    sim.clearFaults();
+    expect((await post('/api/v1/alerts/', q)).json.total).toBe(3);
+  });
+
   test('the seed\'s six sample alerts are served when asked for', async () => {
     sim = await startSimulator({ includeSeedAlerts: true, rateLimit: false });
     const r = await post('/api/v1/alerts/', { filters: { date: { gte: 0 } } });
