@@ -1,6 +1,7 @@
 // Timer-triggered Function `relay`: load the configuration, run the pipeline, log one summary line.
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { loadConfig } from '../src/config/load.js';
+import { timerSchedule } from '../src/config/schedule.js';
 import { describeError } from '../src/errors.js';
 import { functionTimeoutMs, invocationSink } from '../src/ops/function-host.js';
 import { createLogger, secretRedactor } from '../src/ops/logger.js';
@@ -25,16 +26,21 @@ export async function relayTimer(timer: Timer, context: InvocationContext, overr
   const r = getRelay(overrides);
   const logger = createLogger([invocationSink(context)], { redact: secretRedactor(() => r.tokens.secrets()), base: { invocationId: context.invocationId } });
   if (timer.isPastDue) logger.warn('relay.past-due');
-  const deadline = started + functionTimeoutMs() * r.config.relay.timeBudgetShare;
-  const summary = await r.run({ logger, deadline });
-  context.log(summaryLine(summary));
+  const timeoutMs = functionTimeoutMs();
+  const deadline = started + timeoutMs * r.config.relay.timeBudgetShare;
+  // Work still in flight halfway through the remaining time is aborted, leaving time to release the lease.
+  const hardDeadline = deadline + (started + timeoutMs - deadline) / 2;
+  const summary = await r.run({ logger, deadline, hardDeadline });
+  // The failure and lag alerts read this line: a failed run logs it as an error.
+  if (summary.outcome === 'success') context.log(summaryLine(summary));
+  else context.error(summaryLine(summary));
   // A failed run throws so the invocation shows as failed (and the failure alert fires);
   // the checkpoint already holds the last delivered position.
   if (summary.outcome !== 'success') throw new Error(`relay run failed: ${describeError(summary.error)}`);
 }
 
 app.timer('relay', {
-  schedule: process.env.RELAY_SCHEDULE || '0 */1 * * * *',
+  schedule: timerSchedule(process.env.RELAY_SCHEDULE),
   runOnStartup: false,
   useMonitor: true,
   handler: (timer, context) => relayTimer(timer, context),

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './clock.js';
 import { StrictProxyAgent, proxyRefusal } from './proxy-agent.js';
 import { proxyFor, redactProxy } from './proxy.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from './rate-bucket.js';
-import { badResponse, parsePage } from './response.js';
+import { badResponse, contradiction, parsePage } from './response.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from './retry-policy.js';
 import type { DataType, MdcaPage, MdcaRecord } from './types.js';
 
@@ -43,6 +43,8 @@ export interface ListQuery {
   sortDirection?: 'asc' | 'desc';
   skip?: number;
   limit: number;
+  /** Called once per HTTP request, retries included. */
+  onRequest?: () => void;
 }
 
 export interface ListResult {
@@ -104,7 +106,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       : new http.Agent({ keepAlive: true });
   const stats: ClientStats = { requests: 0, retries: 0, throttled: 0, byKind: {} };
 
-  async function attempt(endpoint: string, url: string, body: string, auth: string, signal?: AbortSignal): Promise<Attempt | { auth: 401 | 403 | 407 } | { clientError: number; detail: string }> {
+  async function attempt(endpoint: string, url: string, body: string, auth: string, asked: { limit: number; skip: number }, signal?: AbortSignal): Promise<Attempt | { auth: 401 | 403 | 407 } | { clientError: number; detail: string }> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const init: RequestInit = {
@@ -133,7 +135,16 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       }
       if (res.status !== 200) return { clientError: res.status, detail: text.slice(0, 200) };
       if (html) return { ok: false, kind: 'html', status: 200, detail: 'HTML page instead of JSON' };
-      return { ok: true, page: parsePage(endpoint, text) };
+      // A body that is not a page, or a page that contradicts itself, is retried like a 5xx, then fails
+      // the run: never trusted, so the checkpoint cannot move on it.
+      let page: MdcaPage<MdcaRecord>;
+      try {
+        page = parsePage(endpoint, text);
+      } catch (err) {
+        return { ok: false, kind: 'malformed', status: 200, detail: (err as Error).message };
+      }
+      const problem = contradiction(page, asked);
+      return problem ? { ok: false, kind: 'malformed', status: 200, detail: `${endpoint}: ${problem}` } : { ok: true, page };
     } catch (err) {
       if (err instanceof RelayError) throw err;
       if (signal?.aborted) throw signal.reason;
@@ -176,7 +187,8 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       try {
         requests++;
         stats.requests++;
-        out = await attempt(endpoint, url, body, auth, signal);
+        query.onRequest?.();
+        out = await attempt(endpoint, url, body, auth, { limit, skip: query.skip ?? 0 }, signal);
       } finally {
         release();
       }
@@ -200,6 +212,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       if (out.kind === 'throttled') stats.throttled++;
       const delay = retryDelay({ attempt: failures, kind: out.kind, retryAfterMs: out.retryAfterMs }, policy, random);
       if (delay === undefined) {
+        if (out.kind === 'malformed') throw new RelayError('API_BAD_RESPONSE', 'fetch', `${out.detail} (${failures} attempts)`);
         const code = out.kind === 'timeout' ? 'API_TIMEOUT' : 'API_UNAVAILABLE';
         throw new RelayError(code, 'fetch', `${endpoint}: gave up after ${failures} attempts, last: ${out.detail}`);
       }

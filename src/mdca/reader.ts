@@ -11,16 +11,26 @@
 //   seen at that millisecond, which is correct whatever order the service returns ties in.
 //   Fallback ('skip'): `skip` = how many of that millisecond were seen; correct only if the service
 //   orders ties the same way on every request; anything it misses is re-read next run in the overlap.
+//   If the service ignores the exclusion (the same millisecond comes back with nothing new), the
+//   reader falls back to 'skip' by itself for the rest of the process and reports it once.
 // - The first request of a run also excludes (up to `maxExcludedIds`) ids already sent inside the
 //   overlap, so a quiet run costs one request instead of re-reading the window page by page.
 // - Late records (visible after the watermark passed their timestamp) are caught while their
-//   timestamp is inside the overlap window; `sent` keeps exactly the ids inside that window.
+//   timestamp is inside the overlap window; `sent` keeps the ids inside that window, bounded by
+//   sent-window.ts (a burst narrows the window rather than growing the checkpoint).
+// - The watermark never passes the moment the request was made: a record stamped in the future is
+//   delivered (once: its id is kept), reported as suspect, and hides nothing dated before it.
+// - A page that contradicts itself never gets here: the client retries it, then fails the run.
 import { RelayError } from '../errors.js';
 import type { MdcaClient } from './client.js';
 import type { Clock } from './clock.js';
 import { badResponse } from './response.js';
+import { boundCursor, DEFAULT_MAX_SENT_IDS, readFrom } from './sent-window.js';
 import type { Batch, Cursor, ReadOptions } from './source-types.js';
 import type { DataType, MdcaRecord } from './types.js';
+
+/** A record dated more than this after its request is reported as suspect (clock skew below it is normal). */
+export const SUSPECT_SKEW_MS = 5 * 60_000;
 
 export interface ReaderTuning {
   /** Limit asked for (default 100, the documented maximum); lowered to the response's `max`. */
@@ -28,8 +38,12 @@ export interface ReaderTuning {
   tieBreak?: 'id' | 'skip';
   /** Ids of earlier runs excluded server-side on a run's first request (default 1000). */
   maxExcludedIds?: number;
+  /** Ids a cursor keeps for de-duplication (default 1000, see sent-window.ts). */
+  maxSentIds?: number;
   /** Clock used to date the end of a complete read (default: the client's). */
   clock?: Clock;
+  /** The service ignored the `id neq` exclusion: this reader switched to 'skip' (called once per switch). */
+  onTieBreakFallback?: (info: { dataType: DataType; at: number }) => void;
 }
 
 type Filters = Record<string, Record<string, unknown>>;
@@ -42,12 +56,12 @@ interface Bounds {
 /** Watermark paging from a committed cursor. See the file header for the rule. */
 export async function* readBatches(client: MdcaClient, cursor: Cursor, options: ReadOptions & ReaderTuning): AsyncGenerator<Batch> {
   const known = new Map<string, number>(Object.entries(cursor.sent));
-  yield* pageLoop(client, options, { from: cursor.watermark - options.overlapMs, to: options.until }, known, cursor.watermark, true);
+  yield* pageLoop(client, options, { from: readFrom(cursor, options.overlapMs), to: options.until }, known, cursor, true);
 }
 
 /** Replay: every record with `from <= timestamp <= to`, each once; the batches' cursors are not for committing. */
 export async function* readRange(client: MdcaClient, range: { from: number; to: number }, options: Omit<ReadOptions, 'overlapMs' | 'until'> & ReaderTuning): AsyncGenerator<Batch> {
-  yield* pageLoop(client, { ...options, overlapMs: 0 }, range, new Map(), range.from, false);
+  yield* pageLoop(client, { ...options, overlapMs: 0 }, range, new Map(), { watermark: range.from, sent: {} }, false);
 }
 
 function withBounds(user: Filters, gte: number, lte: number | undefined, exclude: string[]): Filters {
@@ -77,30 +91,51 @@ function exclusion(known: Map<string, number>, gte: number, cap: number): string
   return tie;
 }
 
-function snapshot(dataType: DataType, known: Map<string, number>, watermark: number, overlapMs: number, records: MdcaRecord[], requests: number, duplicates: number): Batch {
-  const floor = watermark - overlapMs;
-  for (const [id, ts] of known) if (ts < floor) known.delete(id); // outside the window: never re-read
-  return { dataType, records, cursor: { watermark, sent: Object.fromEntries(known) }, requests, duplicates };
+function countAt(known: Map<string, number>, ms: number): number {
+  let n = 0;
+  for (const ts of known.values()) if (ts === ms) n++;
+  return n;
 }
 
-async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning, bounds: Bounds, known: Map<string, number>, startWatermark: number, advanceToNow: boolean): AsyncGenerator<Batch> {
+async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning, bounds: Bounds, known: Map<string, number>, start: Cursor, advanceToNow: boolean): AsyncGenerator<Batch> {
   const { dataType, overlapMs, signal } = options;
   const endpoint = `POST /api/v1/${dataType}/`;
   const clock = options.clock ?? client.clock;
-  const tieBreak = options.tieBreak ?? 'id';
   const cap = options.maxExcludedIds ?? 1000;
+  const maxIds = options.maxSentIds ?? DEFAULT_MAX_SENT_IDS;
+  let tieBreak = options.tieBreak ?? 'id';
   let ceiling = options.pageSize ?? 100;
   let limit = ceiling;
-  let watermark = startWatermark;
+  let watermark = start.watermark;
+  let state: Pick<Cursor, 'floor' | 'tie'> = { floor: start.floor, tie: start.tie };
   let gte = bounds.from;
   let first = true;
+  let carriedDuplicates = 0;
+  let carriedRequests = 0;
+  let stuckAt: number | undefined;
+  const notices: string[] = [];
+
+  // The cursor that holds once everything read so far is delivered; `known` keeps what it keeps
+  // (plus a counted millisecond's ids, so this run can still exclude them while paging through it).
+  const snapshot = (records: MdcaRecord[], requests: number, duplicates: number, suspect: Batch['suspect']): Batch => {
+    const { cursor, narrowedTo } = boundCursor(known, watermark, overlapMs, maxIds, state);
+    for (const [id, ts] of known) if (!Object.hasOwn(cursor.sent, id) && ts !== cursor.tie?.at) known.delete(id);
+    state = { floor: cursor.floor, tie: cursor.tie };
+    const batch: Batch = { dataType, records, cursor, requests, duplicates };
+    if (suspect?.length) batch.suspect = suspect;
+    if (narrowedTo !== undefined) batch.overlapNarrowedTo = narrowedTo;
+    if (notices.length) batch.notices = notices.splice(0);
+    return batch;
+  };
 
   for (;;) {
     signal?.throwIfAborted();
     const exclude = tieBreak === 'id' ? exclusion(known, gte, first ? cap : 0) : [];
-    const skip = tieBreak === 'skip' && !first ? [...known.values()].filter((ts) => ts === gte).length : 0;
+    // Records of a counted millisecond are passed by position; in skip mode, so is every tie.
+    const counted = state.tie?.at === gte ? state.tie.count : 0;
+    const skip = counted + (tieBreak === 'skip' && !first ? countAt(known, gte) : 0);
     const startedAt = clock.now();
-    const res = await client.list(dataType, { filters: withBounds(options.filters, gte, bounds.to, exclude), sortField: 'date', sortDirection: 'asc', skip, limit }, signal);
+    const res = await client.list(dataType, { filters: withBounds(options.filters, gte, bounds.to, exclude), sortField: 'date', sortDirection: 'asc', skip, limit, onRequest: options.onRequest }, signal);
     first = false;
     const { page } = res;
 
@@ -111,7 +146,8 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
     limit = ceiling;
 
     const fresh: MdcaRecord[] = [];
-    let duplicates = 0;
+    const suspect: NonNullable<Batch['suspect']> = [];
+    let duplicates = carriedDuplicates;
     let last = gte;
     for (const r of page.data) {
       if (r.timestamp < last) throw badResponse(endpoint, `records are not in ascending date order (${r._id} at ${r.timestamp} after ${last})`);
@@ -125,23 +161,38 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
       }
       known.set(r._id, r.timestamp);
       fresh.push(r);
+      if (r.timestamp > startedAt + SUSPECT_SKEW_MS) suspect.push({ id: r._id, timestamp: r.timestamp });
     }
-    if (page.data.length > 0) watermark = Math.max(watermark, last);
+    // Never past the moment of the request: a record from the future must not hide later ones.
+    if (page.data.length > 0) watermark = Math.max(watermark, Math.min(last, startedAt));
+    const requests = carriedRequests + res.requests;
+    carriedDuplicates = 0;
+    carriedRequests = 0;
 
-    const done = !page.hasNext || page.data.length === 0;
-    if (done) {
+    if (!page.hasNext) {
       // Complete read: everything visible with an earlier timestamp when the last request started has
       // been seen, so the watermark can move up to that moment (or the range's end).
       if (advanceToNow) watermark = Math.max(watermark, Math.min(startedAt, bounds.to ?? Infinity));
-      yield snapshot(dataType, known, watermark, overlapMs, fresh, res.requests, duplicates);
+      yield snapshot(fresh, requests, duplicates, suspect);
       return;
     }
-    if (page.data.length > 0 && last === gte && fresh.length === 0 && tieBreak === 'id') {
-      // The service ignored the id exclusion (the same millisecond came back with nothing new): stop
-      // rather than loop; the checkpoint holds and the error names the endpoint.
-      throw new RelayError('API_BAD_RESPONSE', 'fetch', `${endpoint}: the id exclusion filter was ignored at ${gte}; set the tie-break to "skip"`);
+    if (last === gte && fresh.length === 0) {
+      // The same millisecond came back with nothing new. Once in 'id' mode: the service ignored the id
+      // exclusion, so page through ties by position from here on (the request is repeated with a skip,
+      // nothing is yielded). Twice at the same millisecond: it ignores skip too; stop rather than loop.
+      if (stuckAt === gte) throw new RelayError('API_BAD_RESPONSE', 'fetch', `${endpoint}: paging does not advance at ${gte} (the service ignores both the id exclusion and skip)`);
+      stuckAt = gte;
+      if (tieBreak === 'id') {
+        tieBreak = 'skip';
+        options.onTieBreakFallback?.({ dataType, at: gte });
+        notices.push(`the service ignored the id exclusion filter at ${new Date(gte).toISOString()}: records sharing a millisecond are now paged by position (skip) for the rest of this process`);
+      }
+      carriedDuplicates = duplicates;
+      carriedRequests = requests;
+      continue;
     }
+    stuckAt = undefined;
     gte = last;
-    yield snapshot(dataType, known, watermark, overlapMs, fresh, res.requests, duplicates);
+    yield snapshot(fresh, requests, duplicates, suspect);
   }
 }

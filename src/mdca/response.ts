@@ -38,3 +38,16 @@ export function parsePage(endpoint: string, text: string): MdcaPage<MdcaRecord> 
     moreThanTotal: typeof o.moreThanTotal === 'boolean' ? o.moreThanTotal : undefined,
   };
 }
+
+/**
+ * A page that contradicts its own request or itself, or undefined: empty data that claims more
+ * (`hasNext`), more records than the limit asked for, or a `total` below what this query has read.
+ */
+export function contradiction(page: MdcaPage<MdcaRecord>, asked: { limit: number; skip: number }): string | undefined {
+  if (page.data.length === 0 && page.hasNext) return 'an empty page says hasNext: true';
+  if (page.data.length > asked.limit) return `${page.data.length} records on a page asked for at most ${asked.limit}`;
+  if (page.total !== undefined && !page.moreThanTotal && page.total < asked.skip + page.data.length) {
+    return `"total" ${page.total} is less than the ${asked.skip + page.data.length} records this query has read`;
+  }
+  return undefined; // duplicate ids are not a contradiction: the reader drops them by id
+}

@@ -1,13 +1,14 @@
 // Retry policy of the API client as one pure function (after got's calculate-retry-delay.ts):
 // which failures are retried, how long to wait, and when to give up. No clock, no network.
 
-/** What went wrong with one attempt. Auth failures and bad JSON are not here: they are never retried. */
+/** What went wrong with one attempt. Auth failures are not here: they are never retried. */
 export type FailureKind =
   | 'throttled' // 429
   | 'server' // 5xx with any body
   | 'html' // an HTML error page instead of JSON (the portal's error page)
   | 'timeout' // no complete answer within the request timeout
-  | 'network'; // reset, refused, DNS failure
+  | 'network' // reset, refused, DNS failure
+  | 'malformed'; // a 200 whose body is not a valid page, or a page that contradicts itself
 
 export interface RetryPolicy {
   /** Attempts in total for one page, the first included. */
@@ -19,6 +20,8 @@ export interface RetryPolicy {
   throttleBaseMs: number;
   /** A Retry-After longer than this ends the retries instead of blocking the run. */
   maxRetryAfterMs: number;
+  /** Attempts for an answer that is not a valid page: a glitch passes, a broken service fails the run soon. */
+  maxMalformedAttempts: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -27,6 +30,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   capMs: 60_000,
   throttleBaseMs: 2_000,
   maxRetryAfterMs: 5 * 60_000,
+  maxMalformedAttempts: 3,
 };
 
 export interface RetryInput {
@@ -40,6 +44,7 @@ export interface RetryInput {
 /** Milliseconds to wait before the next attempt, or `undefined` to stop retrying. `random` in [0, 1). */
 export function retryDelay(input: RetryInput, policy: RetryPolicy, random: () => number): number | undefined {
   if (input.attempt >= policy.maxAttempts) return undefined;
+  if (input.kind === 'malformed' && input.attempt >= policy.maxMalformedAttempts) return undefined;
   const exp = 2 ** Math.max(0, input.attempt - 1);
   if (input.kind === 'throttled') {
     // Retry-After is undocumented for this API (mdca-api.md): obey it when present.

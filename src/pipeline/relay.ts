@@ -35,10 +35,16 @@ export interface Relay {
   readonly client: MdcaClient;
   readonly sender: SyslogSender;
   readonly formatter: CefFormatter;
-  run(options: { logger: Logger; deadline?: number; shouldStop?: () => boolean; onProgress?: Parameters<typeof runRelay>[0]['onProgress'] }): Promise<RunSummary>;
+  /** `deadline`: no new batch after it (default 8 min from now); `hardDeadline`: in-flight work is aborted (default 1 min later). */
+  run(options: { logger: Logger; deadline?: number; hardDeadline?: number; shouldStop?: () => boolean; onProgress?: Parameters<typeof runRelay>[0]['onProgress'] }): Promise<RunSummary>;
   replay(options: { logger: Logger; from: number; to: number; dataTypes?: DataType[]; onProgress?: Parameters<typeof replayRange>[0]['onProgress'] }): Promise<{ sent: number; requests: number }>;
   close(): Promise<void>;
 }
+
+/** A run's budget when the caller gives none (the CLI): host.json's functionTimeout (10 min) x 0.8. */
+const DEFAULT_RUN_BUDGET_MS = 8 * 60_000;
+/** After the budget, how long a batch in flight may still finish before it is aborted. */
+const HARD_STOP_AFTER_MS = 60_000;
 
 export function createStore(config: RelayConfig): StateStore {
   return config.state.kind === 'directory'
@@ -92,9 +98,12 @@ export function createRelay(config: RelayConfig, overrides: RelayOverrides = {})
     client,
     sender,
     formatter,
-    run: ({ logger, deadline, shouldStop, onProgress }) => {
+    run: ({ logger, deadline, hardDeadline, shouldStop, onProgress }) => {
       const runId = randomUUID();
-      return runRelay({ config, store, source, sender, formatter, logger: logger.child({ runId }), identity: runnerIdentity(runId), now, deadline, shouldStop, onProgress });
+      // Every run is bounded, the CLI's too: a frozen dependency ends the run, the next one resumes.
+      const soft = deadline ?? now() + DEFAULT_RUN_BUDGET_MS;
+      const hard = hardDeadline ?? soft + HARD_STOP_AFTER_MS;
+      return runRelay({ config, store, source, sender, formatter, logger: logger.child({ runId }), identity: runnerIdentity(runId), now, deadline: soft, hardDeadline: hard, shouldStop, onProgress });
     },
     replay: ({ logger, from, to, dataTypes, onProgress }) => replayRange({ source, sender, formatter, logger, onProgress }, dataTypes ?? config.mdca.dataTypes, from, to),
     close: () => sender.close(),

@@ -1,10 +1,16 @@
 // The relay pipeline: checkpoint -> fetch -> format CEF -> deliver over syslog -> commit.
 // One run per timer tick or CLI loop turn. A batch's cursor is committed only after the syslog
 // stage confirmed delivery of that batch (see src/state/types.ts for the full rule).
+//
+// Time: after `deadline` no new batch starts; at `hardDeadline` the run's signal aborts whatever is
+// in flight (a request, a delivery, a store call), so a frozen dependency cannot hold a run past its
+// budget. The lease is renewed while a batch is in flight; losing it aborts the data type. A data
+// type that fails still reports its lag, requests and fetched count (the lag alert reads them).
 import type { CefFormatter } from '../cef/types.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError, RelayError } from '../errors.js';
-import type { Batch, Cursor } from '../mdca/source-types.js';
+import type { BatchSource } from '../mdca/source.js';
+import type { Batch } from '../mdca/source-types.js';
 import type { DataType, MdcaActivity, MdcaAlert, MdcaRecord } from '../mdca/types.js';
 import type { Logger } from '../ops/logger.js';
 import { CheckpointKeeper, type RunnerIdentity } from '../state/keeper.js';
@@ -14,8 +20,7 @@ import type { SyslogSender } from '../syslog/types.js';
 import { heartbeatEvent } from './heartbeat.js';
 import { recordRun } from './status-update.js';
 
-/** Reads batches for one data type from a cursor (the source stage, injected). */
-export type BatchSource = (cursor: Cursor, dataType: DataType, range?: { from: number; to: number }) => AsyncIterable<Batch>;
+export type { BatchSource } from '../mdca/source.js';
 
 export interface RelayDeps {
   config: RelayConfig;
@@ -28,6 +33,8 @@ export interface RelayDeps {
   now?: () => number;
   /** Epoch ms after which no new batch is started (the Function's time budget). */
   deadline?: number;
+  /** Epoch ms at which everything still in flight is aborted (default: no hard stop). */
+  hardDeadline?: number;
   /** Asked after each batch: true stops the run cleanly (CLI on SIGINT/SIGTERM). */
   shouldStop?: () => boolean;
   /** Called after each committed batch (progress display). */
@@ -37,11 +44,17 @@ export interface RelayDeps {
 export interface DataTypeSummary {
   dataType: DataType;
   sent: number;
+  /** Records the API returned, duplicates included. */
+  fetched: number;
+  /** Records already delivered before (overlap re-reads), dropped. */
+  duplicates: number;
   batches: number;
   requests: number;
+  /** Committed position (NaN when it could not be read). */
   watermark: number;
   lagMs: number;
   stoppedForBudget: boolean;
+  error?: RelayError;
 }
 
 export interface RunSummary {
@@ -55,38 +68,62 @@ export interface RunSummary {
   error?: RelayError;
   /** Another runner held the lease: this run stopped cleanly without sending. */
   yielded?: boolean;
+  /** Notable events of this run, also kept in the status record (suspect records, a narrowed window, a fallback). */
+  warnings: string[];
 }
 
 function format(formatter: CefFormatter, dataType: DataType, record: MdcaRecord): string {
   return dataType === 'alerts' ? formatter.alert(record as MdcaAlert) : formatter.activity(record as MdcaActivity);
 }
 
-async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => number, counts: RunCounts): Promise<DataTypeSummary> {
+
+/** Bound on each status write and the heartbeat at the end of a run (the store has its own timeout too). */
+const STATUS_WRITE_MS = 15_000;
+
+function asRelayError(err: unknown, signal: AbortSignal): RelayError {
+  if (isRelayError(err)) return err;
+  if (signal.aborted && isRelayError(signal.reason)) return signal.reason;
+  return new RelayError('INTERNAL', 'fetch', describeError(err), { cause: err });
+}
+
+/** Relays one data type. Never throws: a failure is in the summary's `error`, with the lag and counts so far. */
+async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => number, runSignal: AbortSignal, warnings: string[]): Promise<DataTypeSummary> {
   const { config, store, logger } = deps;
+  const summary: DataTypeSummary = { dataType, sent: 0, fetched: 0, duplicates: 0, batches: 0, requests: 0, watermark: NaN, lagMs: 0, stoppedForBudget: false };
   const keeper = new CheckpointKeeper(store, dataType, deps.identity, config.relay.leaseMs, now);
-  let decision: ReturnType<typeof decideStart> | undefined;
-  const { cursor } = await keeper.acquire((stored) => {
-    decision = decideStart(stored, now(), config.relay.initialLookbackMs);
-    return decision.cursor;
-  });
-  if (decision?.skipped) {
-    const span = decision.skipped;
-    logger.warn('relay.switched-off', { dataType, skippedFrom: new Date(span.from).toISOString(), skippedTo: new Date(span.to).toISOString() });
-    await store.updateStatus((s) => ({ ...s!, skippedSpans: [...(s?.skippedSpans ?? []).slice(-19), { dataType, ...span, recordedAt: now() }] }));
-  }
-  logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
-  const summary: DataTypeSummary = { dataType, sent: 0, batches: 0, requests: 0, watermark: cursor.watermark, lagMs: now() - cursor.watermark, stoppedForBudget: false };
+  const abort = new AbortController();
+  const stop = (reason: RelayError) => abort.abort(reason);
+  const signal = AbortSignal.any([runSignal, abort.signal]);
+  let pending = 0; // delivered, not yet committed
   try {
-    for await (const batch of deps.source(cursor, dataType)) {
+    let decision: ReturnType<typeof decideStart> | undefined;
+    const acquired = await keeper.acquire((stored) => {
+      decision = decideStart(stored, now(), config.relay.initialLookbackMs);
+      return decision.cursor;
+    }, signal);
+    const cursor = acquired.cursor;
+    summary.watermark = cursor.watermark;
+    keeper.keepAlive(stop);
+    if (decision?.skipped) {
+      const span = decision.skipped;
+      logger.warn('relay.switched-off', { dataType, skippedFrom: new Date(span.from).toISOString(), skippedTo: new Date(span.to).toISOString() });
+      await store.updateStatus((s) => ({ ...s!, skippedSpans: [...(s?.skippedSpans ?? []).slice(-19), { dataType, ...span, recordedAt: now() }] }), signal);
+    }
+    logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
+    let narrowedLogged = false;
+    for await (const batch of deps.source(cursor, dataType, undefined, { signal, onRequest: () => summary.requests++ })) {
+      summary.fetched += batch.records.length + (batch.duplicates ?? 0);
+      summary.duplicates += batch.duplicates ?? 0;
+      noteBatch(deps.logger, dataType, batch, warnings, narrowedLogged);
+      narrowedLogged ||= batch.overlapNarrowedTo !== undefined;
       const lines = batch.records.map((r) => format(deps.formatter, dataType, r));
-      if (lines.length > 0) await deps.sender.deliver(lines);
-      await keeper.commit(batch.cursor, lines.length);
+      if (lines.length > 0) await deps.sender.deliver(lines, signal);
+      pending = lines.length;
+      await keeper.commit(batch.cursor, lines.length, signal);
+      pending = 0;
       summary.sent += lines.length;
       summary.batches += 1;
-      summary.requests += batch.requests;
       summary.watermark = batch.cursor.watermark;
-      counts.fetched += batch.records.length + (batch.duplicates ?? 0);
-      counts.skippedDuplicates += batch.duplicates ?? 0;
       deps.onProgress?.({ dataType, sent: summary.sent, watermark: summary.watermark });
       if (deps.shouldStop?.()) break;
       if (deps.deadline !== undefined && now() >= deps.deadline) {
@@ -97,13 +134,41 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     }
     await keeper.release('success');
   } catch (err) {
+    let error = asRelayError(err, signal);
+    if (pending > 0 && (error.code === 'CHECKPOINT_CONFLICT' || error.code === 'LEASE_LOST')) {
+      // Sent, then the lease was gone: not a clean yield. The other runner may send these again.
+      error = new RelayError('LEASE_LOST', 'checkpoint', `${pending} ${dataType} events were delivered, then the lease was lost before their checkpoint (${error.message}); another runner may deliver them again`, { cause: error });
+    }
+    summary.error = error;
     // The checkpoint keeps the last committed cursor: nothing undelivered is skipped.
     await keeper.release('failure').catch(() => undefined);
-    throw err;
   } finally {
-    summary.lagMs = Math.max(0, now() - summary.watermark);
+    if (Number.isNaN(summary.watermark)) {
+      // Failed before the checkpoint was read this run: report the stored position, if it can be read.
+      const stored = await store.readCheckpoint(dataType, AbortSignal.timeout(5_000)).catch(() => undefined);
+      summary.watermark = stored?.value.cursor.watermark ?? NaN;
+    }
+    summary.lagMs = Number.isNaN(summary.watermark) ? 0 : Math.max(0, now() - summary.watermark);
   }
   return summary;
+}
+
+/** Logs what a batch says about the source (suspect dates, a narrowed window, a changed paging mode) and keeps it for the status. */
+function noteBatch(logger: Logger, dataType: DataType, batch: Batch, warnings: string[], narrowedLogged: boolean): void {
+  if (batch.suspect?.length) {
+    const first = batch.suspect.slice(0, 5).map((r) => `${r.id}@${new Date(r.timestamp).toISOString()}`);
+    logger.warn('relay.suspect-timestamp', { dataType, count: batch.suspect.length, records: first });
+    warnings.push(`${batch.suspect.length} ${dataType} dated in the future (${first.join(', ')}): delivered; the watermark does not follow them`);
+  }
+  if (batch.overlapNarrowedTo !== undefined && !narrowedLogged) {
+    const from = new Date(batch.overlapNarrowedTo).toISOString();
+    logger.warn('relay.overlap-narrowed', { dataType, lateArrivalsFrom: from });
+    warnings.push(`${dataType}: a burst filled the de-duplication budget; late arrivals are caught from ${from} instead of the whole overlap window`);
+  }
+  for (const notice of batch.notices ?? []) {
+    logger.warn('relay.source-notice', { dataType, notice });
+    warnings.push(`${dataType}: ${notice}`);
+  }
 }
 
 /** One run over every configured data type. Never throws: the outcome and error are in the summary. */
@@ -112,57 +177,83 @@ export async function runRelay(deps: RelayDeps): Promise<RunSummary> {
   const started = now();
   const counts: RunCounts = { fetched: 0, sent: 0, skippedDuplicates: 0, requests: 0, batches: 0, durationMs: 0 };
   const dataTypes: DataTypeSummary[] = [];
+  const warnings: string[] = [];
   let error: RelayError | undefined;
   let yielded = false;
-  // The status record is created once (its createdAt dates "Created"); later runs only read it.
-  if (!(await deps.store.readStatus())) await deps.store.updateStatus((s) => s ?? ({ relayName: deps.config.relayName, createdAt: started } satisfies StatusRecord));
-  for (const dataType of deps.config.mdca.dataTypes) {
-    try {
-      dataTypes.push(await relayDataType(deps, dataType, now, counts));
-    } catch (err) {
-      error = isRelayError(err) ? err : new RelayError('INTERNAL', 'fetch', describeError(err), { cause: err });
-      if (error.code === 'CHECKPOINT_CONFLICT') {
+  const hard = new AbortController();
+  const hardTimer = deps.hardDeadline === undefined ? undefined : setTimeout(() => hard.abort(new RelayError('RUN_ABORTED', 'fetch', `the run's time budget ended (${new Date(deps.hardDeadline!).toISOString()}) with work in flight; the next run resumes from the last checkpoint`)), Math.max(0, deps.hardDeadline - now())).unref();
+  try {
+    // The status record is created once (its createdAt dates "Created"); later runs only read it.
+    if (!(await deps.store.readStatus(hard.signal))) await deps.store.updateStatus((s) => s ?? ({ relayName: deps.config.relayName, createdAt: started } satisfies StatusRecord), hard.signal);
+    for (const dataType of deps.config.mdca.dataTypes) {
+      const d = await relayDataType(deps, dataType, now, hard.signal, warnings);
+      dataTypes.push(d);
+      if (!d.error) continue;
+      if (d.error.code === 'CHECKPOINT_CONFLICT') {
         yielded = true;
-        deps.logger.warn('relay.yielded', { dataType, reason: error.message });
+        deps.logger.warn('relay.yielded', { dataType, reason: d.error.message });
         continue; // another runner owns this data type; the others may still be ours
       }
+      error = d.error;
       deps.logger.error('relay.failed', { dataType, code: error.code, stage: error.stage, error: error.message });
       break; // the next tick retries from the committed checkpoint
     }
+  } catch (err) {
+    error = asRelayError(err, hard.signal); // the status record could not be read or created
+    deps.logger.error('relay.failed', { code: error.code, stage: error.stage, error: error.message });
+  } finally {
+    clearTimeout(hardTimer);
   }
+  // A yield is clean only for the data types that yielded; the others count as they went.
+  const reported = dataTypes.filter((d) => d.error?.code !== 'CHECKPOINT_CONFLICT' || d.sent > 0);
   for (const d of dataTypes) {
     counts.sent += d.sent;
     counts.batches += d.batches;
     counts.requests += d.requests;
+    counts.fetched += d.fetched;
+    counts.skippedDuplicates += d.duplicates;
   }
-  const failed = error !== undefined && !yielded;
+  const failed = error !== undefined;
   const outcome: RunSummary['outcome'] = failed ? (counts.sent > 0 ? 'partial' : 'failure') : 'success';
   let heartbeatError: unknown;
   if (!failed && deps.config.relay.heartbeatIntervalMs > 0) {
-    const status = await deps.store.readStatus();
-    if (!status?.lastHeartbeatAt || now() - status.lastHeartbeatAt >= deps.config.relay.heartbeatIntervalMs) {
-      try {
-        await deps.sender.deliver([deps.formatter.own(heartbeatEvent(deps.config, status, dataTypes, counts, now()))]);
-        await deps.store.updateStatus((s) => ({ ...s!, lastHeartbeatAt: now() }));
-      } catch (err) {
-        heartbeatError = err;
-        deps.logger.warn('relay.heartbeat-failed', { error: describeError(err) });
+    try {
+      const status = await deps.store.readStatus(AbortSignal.timeout(STATUS_WRITE_MS));
+      if (!status?.lastHeartbeatAt || now() - status.lastHeartbeatAt >= deps.config.relay.heartbeatIntervalMs) {
+        await deps.sender.deliver([deps.formatter.own(heartbeatEvent(deps.config, status, reported, counts, now()))], AbortSignal.timeout(STATUS_WRITE_MS));
+        await deps.store.updateStatus((s) => ({ ...s!, lastHeartbeatAt: now() }), AbortSignal.timeout(STATUS_WRITE_MS));
       }
+    } catch (err) {
+      heartbeatError = err;
+      deps.logger.warn('relay.heartbeat-failed', { error: describeError(err) });
     }
   }
   counts.durationMs = now() - started;
+  const lags = reported.filter((d) => !Number.isNaN(d.watermark)).map((d) => d.lagMs);
   const summary: RunSummary = {
     outcome,
     sent: counts.sent,
     skippedDuplicates: counts.skippedDuplicates,
     requests: counts.requests,
-    lagMs: dataTypes.length ? Math.max(...dataTypes.map((d) => d.lagMs)) : 0,
+    lagMs: lags.length ? Math.max(...lags) : 0,
     durationMs: counts.durationMs,
-    dataTypes,
-    error: failed ? error : undefined,
+    dataTypes: reported,
+    error,
     yielded,
+    warnings,
   };
-  if (!yielded || dataTypes.length > 0) await recordRun(deps.store, summary, counts, now(), heartbeatError);
-  deps.logger[failed ? 'error' : 'info']('relay.run', { outcome, ...counts, lagSeconds: Math.round(summary.lagMs / 1000), error: summary.error && describeError(summary.error) });
+  if (!yielded || reported.length > 0) {
+    try {
+      await recordRun(deps.store, summary, counts, now(), heartbeatError, AbortSignal.timeout(STATUS_WRITE_MS));
+    } catch (err) {
+      // Never hides the run's own error; a store that cannot take the status is an error of its own.
+      deps.logger.error('relay.status-write-failed', { error: describeError(err) });
+      if (!summary.error) {
+        summary.error = asRelayError(err, hard.signal);
+        summary.outcome = counts.sent > 0 ? 'partial' : 'failure';
+      }
+    }
+  }
+  deps.logger[summary.error ? 'error' : 'info']('relay.run', { outcome: summary.outcome, ...counts, lagSeconds: Math.round(summary.lagMs / 1000), error: summary.error && describeError(summary.error) });
   return summary;
 }

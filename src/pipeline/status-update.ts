@@ -4,12 +4,12 @@ import type { RunCounts, StateStore, StatusRecord } from '../state/types.js';
 import { describeError } from '../errors.js';
 import type { RunSummary } from './run.js';
 
-export async function recordRun(store: StateStore, summary: RunSummary, counts: RunCounts, now: number, heartbeatError?: unknown): Promise<StatusRecord> {
+export async function recordRun(store: StateStore, summary: RunSummary, counts: RunCounts, now: number, heartbeatError?: unknown, signal?: AbortSignal): Promise<StatusRecord> {
   return store.updateStatus((current) => {
     const s: StatusRecord = { ...(current ?? { relayName: 'relay', createdAt: now }) };
     s.lastRunAt = now;
     const dataTypes: NonNullable<StatusRecord['lastRun']>['dataTypes'] = {};
-    for (const d of summary.dataTypes) dataTypes[d.dataType] = { watermark: d.watermark, lagMs: d.lagMs, sent: d.sent };
+    for (const d of summary.dataTypes) if (!Number.isNaN(d.watermark)) dataTypes[d.dataType] = { watermark: d.watermark, lagMs: d.lagMs, sent: d.sent };
     s.lastRun = { ...counts, outcome: summary.outcome, dataTypes };
     if (summary.outcome === 'success') {
       if (current?.lastError && current.lastSuccessAt !== undefined && current.lastError.at > current.lastSuccessAt) s.outages = (current.outages ?? 0) + 1;
@@ -21,6 +21,7 @@ export async function recordRun(store: StateStore, summary: RunSummary, counts: 
     } else if (heartbeatError) {
       s.lastError = { at: now, code: 'SYSLOG_SEND_FAILED', stage: 'send', message: `heartbeat: ${describeError(heartbeatError)}` };
     }
+    if (summary.warnings.length > 0) s.warnings = [...(current?.warnings ?? []), ...summary.warnings.map((message) => ({ at: now, message }))].slice(-20);
     return s;
-  });
+  }, signal);
 }

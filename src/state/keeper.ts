@@ -1,5 +1,11 @@
-// Holds one data type's checkpoint for one run: takes the lease, commits delivered cursors,
-// and releases. Every write is conditional on the ETag of this runner's previous write.
+// Holds one data type's checkpoint for one run: takes the lease, keeps it alive while a page is in
+// flight, commits delivered cursors, and releases. Every write is conditional on the ETag of this
+// runner's previous write, and writes are serialized (a renewal never races a commit).
+//
+// Why renew on a timer and not only on commit: one page may take longer than the lease (a
+// Retry-After of minutes, retries with long timeouts, a slow receiver). Without renewal a second
+// runner takes over mid-page and both deliver it. With it, a runner that cannot renew (another took
+// the lease, or the store is unreachable until the lease runs out) is told to stop at once.
 import os from 'node:os';
 import { RelayError } from '../errors.js';
 import { pidAlive } from './pid.js';
@@ -22,6 +28,8 @@ export function runnerIdentity(runId: string): RunnerIdentity {
 export class CheckpointKeeper {
   private etag: string | undefined;
   private record: CheckpointRecord | undefined;
+  private writes: Promise<unknown> = Promise.resolve();
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -35,8 +43,8 @@ export class CheckpointKeeper {
    * Reads the checkpoint, refuses a live lease of another runner, and takes the lease with the
    * starting cursor that `decide` picks from what is stored. Returns that cursor.
    */
-  async acquire(decide: (stored: CheckpointRecord | undefined) => Cursor): Promise<{ cursor: Cursor; stored: CheckpointRecord | undefined }> {
-    const current = await this.store.readCheckpoint(this.dataType);
+  async acquire(decide: (stored: CheckpointRecord | undefined) => Cursor, signal?: AbortSignal): Promise<{ cursor: Cursor; stored: CheckpointRecord | undefined }> {
+    const current = await this.store.readCheckpoint(this.dataType, signal);
     const stored = current?.value;
     if (leaseIsLive(stored?.lease, this.me, this.now(), pidAlive)) {
       throw new RelayError('CHECKPOINT_CONFLICT', 'checkpoint', `another runner (${stored!.lease!.owner}) holds the ${this.dataType} lease until ${new Date(stored!.lease!.until).toISOString()}`);
@@ -50,7 +58,7 @@ export class CheckpointKeeper {
       deliveredTotal: stored?.deliveredTotal ?? 0,
       updatedAt: this.now(),
     };
-    this.etag = await this.store.writeCheckpoint(this.dataType, next, current?.etag);
+    this.etag = await this.store.writeCheckpoint(this.dataType, next, current?.etag, signal);
     this.record = next;
     return { cursor, stored };
   }
@@ -60,25 +68,60 @@ export class CheckpointKeeper {
   }
 
   /** After confirmed delivery only: moves the checkpoint and renews the lease. */
-  async commit(cursor: Cursor, delivered: number): Promise<void> {
-    const record = this.held();
-    const next: CheckpointRecord = {
-      ...record,
-      cursor,
-      lease: { ...record.lease!, until: this.now() + this.leaseMs },
-      deliveredTotal: record.deliveredTotal + delivered,
-      updatedAt: this.now(),
+  commit(cursor: Cursor, delivered: number, signal?: AbortSignal): Promise<void> {
+    return this.write((record) => ({ ...record, cursor, lease: { ...record.lease!, until: this.now() + this.leaseMs }, deliveredTotal: record.deliveredTotal + delivered, updatedAt: this.now() }), signal);
+  }
+
+  /**
+   * Renews the lease every third of its length until release. `onLost` is called (once) when the
+   * lease is gone: another runner took it, or it could not be renewed before it ran out.
+   */
+  keepAlive(onLost: (err: RelayError) => void): void {
+    const every = Math.max(1_000, Math.floor(this.leaseMs / 3));
+    const tick = () => {
+      const record = this.record;
+      if (!record) return;
+      this.write((r) => ({ ...r, lease: { ...r.lease!, until: this.now() + this.leaseMs }, updatedAt: this.now() }), AbortSignal.timeout(every))
+        .then(() => {
+          if (this.record) this.renewTimer = setTimeout(tick, every).unref();
+        })
+        .catch((err: unknown) => {
+          if (!this.record) return;
+          const conflict = err instanceof RelayError && err.code === 'CHECKPOINT_CONFLICT';
+          if (conflict || this.now() >= record.lease!.until - every) {
+            this.stopRenewal();
+            onLost(new RelayError('LEASE_LOST', 'checkpoint', conflict ? `another runner took the ${this.dataType} lease` : `the ${this.dataType} lease could not be renewed before it ran out`, { cause: err }));
+          } else {
+            this.renewTimer = setTimeout(tick, Math.min(every, 1_000)).unref(); // the store hiccuped: try again soon
+          }
+        });
     };
-    this.etag = await this.store.writeCheckpoint(this.dataType, next, this.etag);
-    this.record = next;
+    this.stopRenewal();
+    this.renewTimer = setTimeout(tick, every).unref();
   }
 
   /** Ends the run: drops the lease and records the outcome (used by the resume rule). */
   async release(outcome: 'success' | 'failure'): Promise<void> {
+    this.stopRenewal();
     if (!this.record) return;
-    const next: CheckpointRecord = { ...this.record, lease: undefined, lastRunAt: this.now(), lastOutcome: outcome, updatedAt: this.now() };
-    this.etag = await this.store.writeCheckpoint(this.dataType, next, this.etag);
+    await this.write((record) => ({ ...record, lease: undefined, lastRunAt: this.now(), lastOutcome: outcome, updatedAt: this.now() }));
     this.record = undefined;
+  }
+
+  private stopRenewal(): void {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = undefined;
+  }
+
+  /** One conditional write at a time, each on the ETag of the previous one. */
+  private write(change: (record: CheckpointRecord) => CheckpointRecord, signal?: AbortSignal): Promise<void> {
+    const run = this.writes.then(async () => {
+      const next = change(this.held());
+      this.etag = await this.store.writeCheckpoint(this.dataType, next, this.etag, signal);
+      this.record = next;
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   private held(): CheckpointRecord {

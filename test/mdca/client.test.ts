@@ -51,10 +51,13 @@ describe('mdca client', () => {
     expect(sim.stats.byStatus['403']).toBe(1);
   });
 
-  test('malformed JSON and an unexpected shape name the endpoint and the problem', async () => {
+  test('malformed JSON and an unexpected shape are retried, then name the endpoint and the problem', async () => {
     sim.injectFault({ kind: 'malformed' });
-    expect(await codeOf(fastClient(sim.url).list('alerts', q))).toMatch(/^API_BAD_RESPONSE: POST \/api\/v1\/alerts\/: answer is not valid JSON/);
-    sim.injectFault({ kind: 'shape' });
+    const once = await fastClient(sim.url).list('alerts', q);
+    expect(once.requests).toBe(2); // a glitch passes
+    sim.injectFault({ kind: 'malformed' }, { times: 3 });
+    expect(await codeOf(fastClient(sim.url).list('alerts', q))).toMatch(/^API_BAD_RESPONSE: POST \/api\/v1\/alerts\/: answer is not valid JSON.*\(3 attempts\)/);
+    sim.injectFault({ kind: 'shape' }, { times: 3 });
     expect(await codeOf(fastClient(sim.url).list('activities', q))).toMatch(/^API_BAD_RESPONSE: POST \/api\/v1\/activities\/: answer has no "data" array \(keys: items, next\)/);
     expect(await codeOf(fastClient(sim.url).list('alerts', { filters: { colour: { eq: 1 } }, limit: 10 }))).toMatch(/API_BAD_RESPONSE: .*HTTP 400.*colour/);
   });
