@@ -61,10 +61,12 @@ export interface StatusRecord {
 
 export interface StateStore {
   readonly description: string;
-  readCheckpoint(dataType: DataType): Promise<Versioned<CheckpointRecord> | undefined>;
+  // Every method takes the run's abort signal: an abort ends a pending call at once with the
+  // signal's reason (the stores also bound each call by a timeout of their own).
+  readCheckpoint(dataType: DataType, signal?: AbortSignal): Promise<Versioned<CheckpointRecord> | undefined>;
   /** Conditional write: `etag` undefined creates only if absent. Throws CHECKPOINT_CONFLICT when another writer won. */
-  writeCheckpoint(dataType: DataType, value: CheckpointRecord, etag: string | undefined): Promise<string>;
-  readStatus(): Promise<StatusRecord | undefined>;
+  writeCheckpoint(dataType: DataType, value: CheckpointRecord, etag: string | undefined, signal?: AbortSignal): Promise<string>;
+  readStatus(signal?: AbortSignal): Promise<StatusRecord | undefined>;
   /** Read-modify-write of the status record (last writer wins: status is informational). */
-  updateStatus(update: (current: StatusRecord | undefined) => StatusRecord): Promise<StatusRecord>;
+  updateStatus(update: (current: StatusRecord | undefined) => StatusRecord, signal?: AbortSignal): Promise<StatusRecord>;
 }
