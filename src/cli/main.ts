@@ -2,7 +2,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { loadConfig } from '../config/load.js';
 import type { RelayConfig } from '../config/types.js';
-import { describeError, isRelayError } from '../errors.js';
+import { describeError, isRelayError, RelayError } from '../errors.js';
 import { runChecks } from './check.js';
 import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type Logger } from '../ops/logger.js';
 import { createRelay, createStore, type Relay } from '../pipeline/relay.js';
@@ -24,6 +24,16 @@ async function sleepUntil(when: number, stopped: () => boolean): Promise<void> {
   while (!stopped() && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
 }
 
+/** The run loop's schedule. loadConfig has already checked RELAY_SCHEDULE as NCRONTAB; this keeps any
+ *  disagreement with cron-parser a named configuration error rather than a crash. */
+function cronSchedule(expression: string): ReturnType<typeof CronExpressionParser.parse> {
+  try {
+    return CronExpressionParser.parse(expression, { tz: 'UTC' });
+  } catch (err) {
+    throw new RelayError('CONFIG_INVALID', 'config', `RELAY_SCHEDULE: "${expression}" is not a schedule the run loop can follow (${(err as Error).message})`);
+  }
+}
+
 async function run(relay: Relay, log: Logger, once: boolean): Promise<number> {
   let stop = false;
   const onSignal = () => {
@@ -33,7 +43,7 @@ async function run(relay: Relay, log: Logger, once: boolean): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const schedule = CronExpressionParser.parse(relay.config.relay.schedule, { tz: 'UTC' });
+    const schedule = cronSchedule(relay.config.relay.schedule);
     for (;;) {
       const progress = terminalProgress(process.stderr, Date.now());
       const summary = await relay.run({ logger: log, shouldStop: () => stop, onProgress: (p) => progress.update(p) });
@@ -57,6 +67,11 @@ async function dispatch(args: CliArgs): Promise<number> {
   }
   if (args.command === 'check') return runChecks(args.settings, { sendTestEvent: args.sendTestEvent, out: process.stdout });
   const config = loadConfig(args.settings, 'cli');
+  if (args.command === 'run' && !args.once) cronSchedule(config.relay.schedule);
+  // Arguments are checked before anything is built, so a usage mistake never opens a connection.
+  const from = args.command === 'replay' ? parseTime('--from', args.from) : 0;
+  const to = args.command === 'replay' ? parseTime('--to', args.to) : 0;
+  if (args.command === 'replay' && to <= from) throw new RelayError('CONFIG_INVALID', 'config', '--to: must be after --from');
   if (args.command === 'status') {
     const view = await statusView(config, createStore(config), Date.now());
     console.log(args.json ? JSON.stringify(view, null, 2) : formatStatus(view));
@@ -67,9 +82,6 @@ async function dispatch(args: CliArgs): Promise<number> {
   const log = logger(config, () => relay.tokens.secrets());
   try {
     if (args.command === 'replay') {
-      const from = parseTime('--from', args.from);
-      const to = parseTime('--to', args.to);
-      if (to <= from) throw new Error('--to must be after --from');
       const progress = terminalProgress(process.stderr, to);
       const result = await relay.replay({ logger: log, from, to, onProgress: (p) => progress.update(p) });
       progress.done();
@@ -92,11 +104,32 @@ function formatStatus(v: Awaited<ReturnType<typeof statusView>>): string {
   return lines.join('\n');
 }
 
+/** One line per failure, never a stack: a configuration problem is the message alone (exit 2); any other
+ *  error, expected or not, is its code and message (exit 1). RELAY_LOG_LEVEL=debug adds the stack. */
+function report(err: unknown, env: NodeJS.ProcessEnv): number {
+  const config = isRelayError(err, 'CONFIG_INVALID');
+  console.error(`mdca-siem-relay: ${config ? (err as RelayError).message : describeError(err)}`);
+  if (!config && env.RELAY_LOG_LEVEL === 'debug' && err instanceof Error && err.stack) console.error(err.stack);
+  return config ? EXIT.usage : EXIT.failed;
+}
+
+let crashHandlersInstalled = false;
+
+/** An error nobody awaited (a stray timer or socket callback) would otherwise end the process with
+ *  Node's stack dump; it still ends it, with the same one line and exit code 1. */
+function installCrashHandlers(env: NodeJS.ProcessEnv): void {
+  if (crashHandlersInstalled) return;
+  crashHandlersInstalled = true;
+  const crash = (err: unknown) => process.exit(report(err, env));
+  process.on('unhandledRejection', crash);
+  process.on('uncaughtException', crash);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  installCrashHandlers(env);
   try {
     return await dispatch(parseCli(argv, env));
   } catch (err) {
-    console.error(`mdca-siem-relay: ${isRelayError(err) && err.code === 'CONFIG_INVALID' ? err.message : describeError(err)}`);
-    return isRelayError(err, 'CONFIG_INVALID') ? EXIT.usage : EXIT.failed;
+    return report(err, env);
   }
 }

@@ -1,10 +1,10 @@
 // The small parsers behind each setting: typed value out, problems reported through `fail`.
 import type { DataType } from '../mdca/types.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 // One parser per setting: it returns the typed value and reports problems through `fail`.
 // (Hand-written rather than a schema library: a dozen small parsers, and nothing heavy to load on
-// a Function's cold start.)
+// a Function's cold start.) Blank values never reach them: load.ts refuses those first.
 export type Field<T> = (value: string | undefined, fail: (message: string) => void) => T;
 
 export const text: Field<string | undefined> = (v) => v;
@@ -19,20 +19,41 @@ export const required =
     return v ?? '';
   };
 
+export interface DurationBounds {
+  min: number;
+  max: number;
+  /** Why the bounds are what they are: shown with a refused value. */
+  why: string;
+  /** PT0S is accepted and means "off" (outside min..max). */
+  zeroMeansOff?: boolean;
+}
+
 export const duration =
-  (fallback: string): Field<number> =>
+  (fallback: string, bounds: DurationBounds): Field<number> =>
   (v, fail) => {
     const ms = parseDuration(v ?? fallback);
-    if (ms === undefined) fail(`"${v}" is not an ISO-8601 duration such as PT15M or P2D`);
-    return ms ?? 0;
+    if (ms === undefined) {
+      fail(`"${v}" is not an ISO-8601 duration such as PT15M or P2D`);
+      return 0;
+    }
+    if (ms === 0 && bounds.zeroMeansOff) return 0;
+    if (ms < bounds.min || ms > bounds.max) {
+      const range = `${formatDuration(bounds.min)} to ${formatDuration(bounds.max)}${bounds.zeroMeansOff ? ', or PT0S for off' : ''}`;
+      fail(`"${v}" must be from ${range}: ${bounds.why}`);
+    }
+    return ms;
   };
+
+// Plain decimal digits only: Number() would also take "1e3" (1000), "0x1bb" (443) and " " (0).
+const DIGITS = /^\d{1,15}$/;
 
 export const integer =
   (fallback: number, min: number, max: number): Field<number> =>
   (v, fail) => {
     if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) fail(`"${v}" must be a whole number from ${min} to ${max}`);
+    const t = v.trim();
+    const n = DIGITS.test(t) ? Number(t) : NaN;
+    if (!(n >= min && n <= max)) fail(`"${v}" must be a whole number from ${min} to ${max} (decimal digits only)`);
     return n;
   };
 
@@ -49,15 +70,23 @@ export const oneOf =
     return lower;
   };
 
-export const json =
-  (fallback: string): Field<unknown> =>
+/** JSON whose top level must be an object (`{...}`): arrays, strings and numbers are refused here. */
+export const jsonObject =
+  (shape: string): Field<Record<string, unknown> | undefined> =>
   (v, fail) => {
+    if (v === undefined) return undefined;
+    let data: unknown;
     try {
-      return JSON.parse(v || fallback) as unknown;
+      data = JSON.parse(v);
     } catch {
       fail('is not valid JSON');
       return undefined;
     }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      fail(`must be a JSON object such as ${shape} (got ${Array.isArray(data) ? 'an array' : data === null ? 'null' : `a ${typeof data}`})`);
+      return undefined;
+    }
+    return data as Record<string, unknown>;
   };
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -86,14 +115,39 @@ export const dataTypes: Field<DataType[]> = (v = 'alerts', fail) => {
   return items as DataType[];
 };
 
+// A decimal fraction ("0.8", ".5", "1"); Number() would also take "0x1" or "1e-1".
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
 export const share: Field<number> = (v = '0.8', fail) => {
-  const n = Number(v);
-  if (!(n > 0 && n <= 1)) fail(`"${v}" must be a share between 0 and 1`);
+  const t = v.trim();
+  const n = DECIMAL.test(t) ? Number(t) : NaN;
+  // Below a tenth of the function timeout a run has no time to fetch and deliver one page.
+  if (!(n >= 0.1 && n <= 1)) fail(`"${v}" must be a decimal share from 0.1 to 1`);
   return n;
 };
 
 export const tableName: Field<string> = (v = 'relaycheckpoints', fail) => {
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(v)) fail('must be 3-63 letters and digits, starting with a letter');
+  // Azure Table Storage reserves "tables" (case-insensitive).
+  else if (v.toLowerCase() === 'tables') fail('"tables" is a reserved table name');
   return v;
 };
 
+// Keys a checkpoint file name (directory store) and a Table PartitionKey; both stores would replace
+// other characters, so "a/b" and "a_b" would silently share one checkpoint, and ".." would leave RELAY_STATE_DIR.
+const RELAY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export const relayName: Field<string | undefined> = (v, fail) => {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (!RELAY_NAME.test(t)) fail(`"${v}" must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit (it keys checkpoint files and Table keys)`);
+  return t;
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const guid: Field<string | undefined> = (v, fail) => {
+  if (v === undefined) return undefined;
+  if (!GUID.test(v.trim())) fail(`"${v}" is not a client id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
+  return v.trim();
+};

@@ -1,13 +1,18 @@
 // Builds the one validated RelayConfig from settings (environment, CLI flags, a config file).
 // Every problem is collected and reported at once, each naming its setting; secrets are never echoed.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CEF_OPTIONS, validateCefOptions } from '../cef/index.js';
 import { RelayError } from '../errors.js';
 import { validateFilters } from '../mdca/filters.js';
+import { parseProxyAddress } from '../mdca/proxy.js';
+import { isKeyVaultReference } from '../secrets/keyvault-uri.js';
+import { normalizeApiToken } from '../secrets/static-token.js';
 import { validateSyslogOptions } from '../syslog/index.js';
-import { dataTypes, duration, integer, json, oneOf, optionalInteger, portalUrl, required, share, tableName, text, withDefault, type Field } from './fields.js';
+import { dataTypes, duration, guid, integer, jsonObject, oneOf, optionalInteger, portalUrl, relayName, required, share, tableName, text, withDefault, type Field } from './fields.js';
+import { DEFAULT_SCHEDULE, scheduleProblems } from './schedule.js';
+import { readPem, tlsMaterialProblems } from './tls-material.js';
 import { SETTINGS } from './settings.js';
 import type { RelayConfig, StateConfig } from './types.js';
 
@@ -15,6 +20,11 @@ export type RawSettings = Record<string, string | undefined>;
 export type ConfigContext = 'function' | 'cli';
 
 const VERSION = '0.1.0';
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
 const KEY_VAULT_SECRET_URI = /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[A-Za-z0-9-]{1,127}\/?$/;
 
 const FIELDS = {
@@ -23,10 +33,10 @@ const FIELDS = {
   MDCA_TOKEN: text,
   MDCA_TOKEN_SECRET_URI: text,
   MDCA_DATA_TYPES: dataTypes,
-  MDCA_ALERT_FILTERS: json('{}'),
-  MDCA_ACTIVITY_FILTERS: json('{}'),
+  MDCA_ALERT_FILTERS: jsonObject('{"severity":{"eq":2}}'),
+  MDCA_ACTIVITY_FILTERS: jsonObject('{"service":{"eq":[11161]}}'),
   MDCA_REQUESTS_PER_MINUTE: integer(30, 1, 6000),
-  MDCA_REQUEST_TIMEOUT: duration('PT60S'),
+  MDCA_REQUEST_TIMEOUT: duration('PT60S', { min: SECOND, max: 10 * MINUTE, why: 'the time one API request may take (PT0S would abort every request; more than 10 minutes is a unit mistake)' }),
   MDCA_PROXY: text,
   HTTPS_PROXY: text,
   https_proxy: text,
@@ -40,31 +50,34 @@ const FIELDS = {
   SYSLOG_TLS_CERT: text,
   SYSLOG_TLS_KEY: text,
   SYSLOG_TLS_SERVERNAME: text,
-  SYSLOG_CONNECT_TIMEOUT: duration('PT10S'),
-  SYSLOG_WRITE_TIMEOUT: duration('PT30S'),
+  SYSLOG_CONNECT_TIMEOUT: duration('PT10S', { min: SECOND, max: 5 * MINUTE, why: 'the wait for a TCP or TLS connection (PT0S would fail every connect)' }),
+  SYSLOG_WRITE_TIMEOUT: duration('PT30S', { min: SECOND, max: 10 * MINUTE, why: 'the wait for write progress and confirmation (PT0S would fail every batch)' }),
   SYSLOG_UDP_MAX_BYTES: integer(2048, 2048, 65507),
   SIEM_FORMAT: oneOf(['arcsight', 'generic'] as const, 'arcsight'),
   CEF_HOSTNAME: text,
   CEF_VENDOR: text,
   CEF_PRODUCT: text,
-  CEF_SEVERITY_MAP: json('null'),
+  CEF_SEVERITY_MAP: jsonObject('{"0":3,"1":6,"2":8,"3":1}'),
   CEF_MAX_MESSAGE_BYTES: integer(8192, 2048, 1_048_576),
   SYSLOG_HEADER: oneOf(['rfc5424', 'rfc3164'] as const, 'rfc5424'),
   SYSLOG_FACILITY: integer(DEFAULT_CEF_OPTIONS.syslog.facility, 0, 23),
   SYSLOG_SEVERITY: integer(DEFAULT_CEF_OPTIONS.syslog.severity, 0, 7),
   SYSLOG_APP_NAME: withDefault(DEFAULT_CEF_OPTIONS.syslog.appName),
-  RELAY_NAME: text,
-  RELAY_SCHEDULE: withDefault('0 */1 * * * *'),
-  RELAY_INITIAL_LOOKBACK: duration('P2D'),
-  RELAY_OVERLAP: duration('PT15M'),
+  RELAY_NAME: relayName,
+  RELAY_SCHEDULE: schedule,
+  // A look-back shorter than a pause between runs would count that pause as "switched off" and skip alerts.
+  RELAY_INITIAL_LOOKBACK: duration('P2D', { min: HOUR, max: 10_000 * DAY, why: 'shorter would count an ordinary pause between runs as the relay being switched off, and skip alerts' }),
+  RELAY_OVERLAP: duration('PT15M', { min: 0, max: 6 * HOUR, why: 'PT0S re-reads nothing; more than 6 hours re-reads so much on every run that it eats the request budget' }),
   RELAY_TIME_BUDGET: share,
-  RELAY_LEASE: duration('PT5M'),
-  HEARTBEAT_INTERVAL: duration('PT15M'),
+  // The pipeline renews the lease every third of its length while a page is in flight: shorter than
+  // 30 s, one slow renewal lets a second runner take over and both send the same page.
+  RELAY_LEASE: duration('PT5M', { min: 30 * SECOND, max: HOUR, why: 'the lease is renewed every third of its length while a page is in flight, so a shorter one can lapse and let a second runner send the same page; a runner that dies holds its data types this long' }),
+  HEARTBEAT_INTERVAL: duration('PT15M', { min: MINUTE, max: DAY, zeroMeansOff: true, why: 'how often the relay sends its own heartbeat event' }),
   RELAY_CHECKPOINT_TABLE: tableName,
   RELAY_CHECKPOINT_STORAGE: text,
   RELAY_STATE_DIR: text,
   RELAY_LOGS_DIR: text,
-  AZURE_CLIENT_ID: text,
+  AZURE_CLIENT_ID: guid,
   AzureWebJobsStorage: text,
   AzureWebJobsStorage__tableServiceUri: text,
   AzureWebJobsStorage__accountName: text,
@@ -72,45 +85,118 @@ const FIELDS = {
 
 type Parsed = { [K in keyof typeof FIELDS]: ReturnType<(typeof FIELDS)[K]> };
 
+/** The setting names this schema reads (SETTINGS, plus the lower-case proxy variables and the host storage ones). */
+export const FIELD_NAMES: readonly string[] = Object.keys(FIELDS);
+
+/** NCRONTAB, as the Function's timer takes it: the same value must run in both hosts. */
+function schedule(v: string | undefined, fail: (message: string) => void): string {
+  const value = v?.trim() ?? DEFAULT_SCHEDULE;
+  for (const problem of scheduleProblems(value)) fail(problem);
+  return value;
+}
+
+// Secrets are never echoed: a problem with one says what is wrong, not what was given.
+const SECRET_SETTINGS = new Set(['MDCA_TOKEN', 'SYSLOG_TLS_KEY', 'RELAY_CHECKPOINT_STORAGE', 'AzureWebJobsStorage']);
+
 function parseFields(raw: RawSettings, problems: string[]): Parsed {
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(FIELDS) as Array<[string, Field<unknown>]>) {
-    out[name] = field(raw[name], (message) => problems.push(`${name}: ${message}`));
+    const value = raw[name];
+    // A blank value is a mistake (a stray space in an app setting), not a request for the default.
+    if (value !== undefined && value.trim() === '') {
+      problems.push(`${name}: is blank (remove the setting to use its default)`);
+      continue;
+    }
+    const fail = (message: string) => problems.push(`${name}: ${SECRET_SETTINGS.has(name) ? message.replace(/"[^"]*"/g, '(value not shown)') : message}`);
+    out[name] = field(value, fail);
   }
   return out as Parsed;
 }
 
-/** Inline PEM, or a path to a PEM file (read now, at start-up). */
-function pem(name: string, value: string | undefined, problems: string[]): string | undefined {
-  if (!value) return undefined;
-  if (value.includes('-----BEGIN')) return value.replace(/\\n/g, '\n');
-  try {
-    return readFileSync(value, 'utf8');
-  } catch {
-    problems.push(`${name}: is neither inline PEM nor a readable file`);
-    return undefined;
+/** A storage connection string the Tables SDK can use; the value (it holds the account key) is never echoed. */
+function connectionString(name: string, value: string, problems: string[]): string {
+  const pairs = new Map<string, string>();
+  for (const part of value.split(';').map((x) => x.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) {
+      problems.push(`${name}: is not a connection string of Name=value pairs separated by ";" (value not shown)`);
+      return value;
+    }
+    pairs.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
   }
+  const usable =
+    pairs.get('usedevelopmentstorage') === 'true' ||
+    (pairs.has('accountname') && pairs.has('accountkey')) ||
+    (pairs.has('tableendpoint') && (pairs.has('sharedaccesssignature') || pairs.has('accountkey')));
+  if (!usable) problems.push(`${name}: a connection string needs AccountName and AccountKey, TableEndpoint and SharedAccessSignature, or UseDevelopmentStorage=true`);
+  return value;
+}
+
+function tableServiceUri(name: string, value: string, problems: string[]): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:' && url.hostname && !url.username && !url.password && !url.search) return value.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  problems.push(`${name}: must be a table service URI such as https://<account>.table.core.windows.net (no credentials, no query)`);
+  return value;
+}
+
+/** A directory the CLI will create if missing; an existing file in its place fails now, not on the first write. */
+function directory(name: string, value: string, problems: string[]): string {
+  const dir = path.resolve(value);
+  try {
+    if (!statSync(dir).isDirectory()) problems.push(`${name}: ${dir} exists and is not a directory`);
+  } catch {
+    // Missing: created on first use (a failure then is CHECKPOINT_UNAVAILABLE naming the setting).
+  }
+  return dir;
 }
 
 function stateConfig(p: Parsed, context: ConfigContext, problems: string[]): StateConfig {
   const tableName = p.RELAY_CHECKPOINT_TABLE;
   const clientId = p.AZURE_CLIENT_ID;
+  // The host reads these too (identity-based host storage), so a malformed one is refused even when unused here.
+  const hostTableUri = p.AzureWebJobsStorage__tableServiceUri?.trim();
+  if (hostTableUri) tableServiceUri('AzureWebJobsStorage__tableServiceUri', hostTableUri, problems);
+  const account = p.AzureWebJobsStorage__accountName?.trim();
+  if (account && !/^[a-z0-9]{3,24}$/.test(account)) problems.push(`AzureWebJobsStorage__accountName: "${account}" is not a storage account name (3-24 lower-case letters and digits)`);
   const other = p.RELAY_CHECKPOINT_STORAGE?.trim();
   if (other) {
-    if (/^https:\/\//i.test(other)) return { kind: 'table', tableName, tableServiceUri: other.replace(/\/+$/, ''), clientId };
-    if (other.includes('=')) return { kind: 'table', tableName, connectionString: other, clientId };
-    problems.push('RELAY_CHECKPOINT_STORAGE: must be a table service URI (https://...) or a connection string');
+    if (/^https?:\/\//i.test(other)) return { kind: 'table', tableName, tableServiceUri: tableServiceUri('RELAY_CHECKPOINT_STORAGE', other, problems), clientId };
+    return { kind: 'table', tableName, connectionString: connectionString('RELAY_CHECKPOINT_STORAGE', other, problems), clientId };
   }
-  if (context === 'cli') return { kind: 'directory', dir: path.resolve(p.RELAY_STATE_DIR || path.join(os.homedir(), '.mdca-siem-relay')) };
-  if (p.AzureWebJobsStorage) return { kind: 'table', tableName, connectionString: p.AzureWebJobsStorage, clientId };
-  if (p.AzureWebJobsStorage__tableServiceUri) return { kind: 'table', tableName, tableServiceUri: p.AzureWebJobsStorage__tableServiceUri, clientId };
-  if (p.AzureWebJobsStorage__accountName) return { kind: 'table', tableName, tableServiceUri: `https://${p.AzureWebJobsStorage__accountName}.table.core.windows.net`, clientId };
+  if (context === 'cli') return { kind: 'directory', dir: p.RELAY_STATE_DIR ? directory('RELAY_STATE_DIR', p.RELAY_STATE_DIR, problems) : path.join(os.homedir(), '.mdca-siem-relay') };
+  if (p.AzureWebJobsStorage) return { kind: 'table', tableName, connectionString: connectionString('AzureWebJobsStorage', p.AzureWebJobsStorage, problems), clientId };
+  if (hostTableUri) return { kind: 'table', tableName, tableServiceUri: hostTableUri.replace(/\/+$/, ''), clientId };
+  if (account) return { kind: 'table', tableName, tableServiceUri: `https://${account}.table.core.windows.net`, clientId };
   problems.push('AzureWebJobsStorage: is required for the checkpoint table (or set RELAY_CHECKPOINT_STORAGE)');
   return { kind: 'table', tableName };
 }
 
 function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConfig {
   if (p.MDCA_AUTH === 'token' && !p.MDCA_TOKEN && !p.MDCA_TOKEN_SECRET_URI) problems.push('MDCA_TOKEN: is required (or set MDCA_TOKEN_SECRET_URI, or MDCA_AUTH=entra)');
+  // The same normalisation the token provider applies, now rather than on the first request. An
+  // unresolved Key Vault reference stays a run-time SECRET_REFERENCE_UNRESOLVED (recorded in the status).
+  if (p.MDCA_TOKEN && !isKeyVaultReference(p.MDCA_TOKEN)) {
+    try {
+      normalizeApiToken(p.MDCA_TOKEN, 'MDCA_TOKEN');
+    } catch (err) {
+      problems.push((err as Error).message.replace(/^MDCA_TOKEN /, 'MDCA_TOKEN: '));
+    }
+  }
+  // Through the parser the API client uses, so what is accepted here is what a request will use.
+  // Its message shows scheme, host and port only, never proxy credentials.
+  for (const name of ['MDCA_PROXY', 'HTTPS_PROXY', 'https_proxy'] as const) {
+    const value = p[name];
+    if (value === undefined) continue;
+    try {
+      parseProxyAddress(value);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+    }
+  }
   if (p.MDCA_TOKEN_SECRET_URI && !KEY_VAULT_SECRET_URI.test(p.MDCA_TOKEN_SECRET_URI.trim()))
     problems.push('MDCA_TOKEN_SECRET_URI: must be a versionless Key Vault secret URI such as https://<vault>.vault.azure.net/secrets/<name>');
   const filters = { alerts: {}, activities: {} } as RelayConfig['mdca']['filters'];
@@ -126,17 +212,30 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
   const port = p.SYSLOG_PORT ?? (protocol === 'tls' ? 6514 : 514);
   const hosts = p.SYSLOG_HOST.split(',').map((h) => h.trim()).filter(Boolean).map((h) => {
     // host or host:port per entry (IPv6 in brackets); the global port otherwise
-    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(h);
-    return m ? { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) } : { host: h.replace(/^\[|\]$/g, ''), port };
+    const m = /^(\[[^\]]+\]|[^:]+):([^:]*)$/.exec(h);
+    if (!m) return { host: h.replace(/^\[|\]$/g, ''), port };
+    const own = /^\d{1,5}$/.test(m[2]!) ? Number(m[2]) : NaN;
+    if (!(own >= 1 && own <= 65535)) problems.push(`SYSLOG_HOST: "${h}": the port after ":" must be a whole number from 1 to 65535 (decimal digits only)`);
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: own >= 1 && own <= 65535 ? own : port };
   });
+  // TLS material with another protocol would be silently ignored: the user believes the link is encrypted.
+  if (protocol !== 'tls') {
+    for (const name of ['SYSLOG_TLS_CA', 'SYSLOG_TLS_CERT', 'SYSLOG_TLS_KEY', 'SYSLOG_TLS_SERVERNAME'] as const) {
+      if (p[name] !== undefined) problems.push(`${name}: is set but SYSLOG_PROTOCOL is ${protocol} (set SYSLOG_PROTOCOL=tls, or remove it)`);
+    }
+  }
   const tls =
     protocol === 'tls'
-      ? { ca: pem('SYSLOG_TLS_CA', p.SYSLOG_TLS_CA, problems), cert: pem('SYSLOG_TLS_CERT', p.SYSLOG_TLS_CERT, problems), key: pem('SYSLOG_TLS_KEY', p.SYSLOG_TLS_KEY, problems), servername: p.SYSLOG_TLS_SERVERNAME }
+      ? { ca: readPem('SYSLOG_TLS_CA', p.SYSLOG_TLS_CA, problems), cert: readPem('SYSLOG_TLS_CERT', p.SYSLOG_TLS_CERT, problems), key: readPem('SYSLOG_TLS_KEY', p.SYSLOG_TLS_KEY, problems), servername: p.SYSLOG_TLS_SERVERNAME?.trim() }
       : undefined;
+  if (tls) problems.push(...tlsMaterialProblems(tls.ca, tls.cert, tls.key));
   const syslog = { protocol, hosts, framing, connectTimeoutMs: p.SYSLOG_CONNECT_TIMEOUT, writeTimeoutMs: p.SYSLOG_WRITE_TIMEOUT, udpMaxBytes: p.SYSLOG_UDP_MAX_BYTES!, tls };
   problems.push(...validateSyslogOptions(syslog).map((e) => prefixed(e, 'SYSLOG')));
 
-  const severityMap = p.CEF_SEVERITY_MAP === null || p.CEF_SEVERITY_MAP === undefined ? DEFAULT_CEF_OPTIONS.severityMap : (p.CEF_SEVERITY_MAP as Record<number, number>);
+  const severityMap = p.CEF_SEVERITY_MAP === undefined ? DEFAULT_CEF_OPTIONS.severityMap : (p.CEF_SEVERITY_MAP as Record<number, number>);
+  // severityValue is 0-3 (api-alerts-list.md); another key is a typo that would leave a severity unmapped.
+  for (const key of Object.keys(severityMap)) if (!/^[0-3]$/.test(key)) problems.push(`CEF_SEVERITY_MAP: key "${key}" is not an MDCA severityValue (0 low, 1 medium, 2 high, 3 informational)`);
+  if (p.RELAY_OVERLAP >= p.RELAY_INITIAL_LOOKBACK) problems.push('RELAY_OVERLAP: must be shorter than RELAY_INITIAL_LOOKBACK');
   const cef = {
     ...DEFAULT_CEF_OPTIONS,
     format: p.SIEM_FORMAT,
@@ -153,7 +252,7 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
 
   const portalHost = p.MDCA_PORTAL_URL ? new URL(p.MDCA_PORTAL_URL).hostname : 'relay';
   return {
-    relayName: p.RELAY_NAME?.trim() || portalHost,
+    relayName: p.RELAY_NAME || portalHost,
     mdca: {
       portalUrl: p.MDCA_PORTAL_URL,
       auth: p.MDCA_AUTH === 'entra' ? { mode: 'entra', clientId: p.AZURE_CLIENT_ID } : { mode: 'token', token: p.MDCA_TOKEN, secretUri: p.MDCA_TOKEN_SECRET_URI?.trim() },
@@ -175,7 +274,7 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
       heartbeatIntervalMs: p.HEARTBEAT_INTERVAL,
     },
     state: stateConfig(p, context, problems),
-    logsDir: p.RELAY_LOGS_DIR ? path.resolve(p.RELAY_LOGS_DIR) : undefined,
+    logsDir: p.RELAY_LOGS_DIR ? directory('RELAY_LOGS_DIR', p.RELAY_LOGS_DIR, problems) : undefined,
   };
 }
 

@@ -22,7 +22,8 @@ export function parseProxyAddress(address: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`scheme ${url.protocol} is not supported (use http:// or https://)`);
   if (!url.hostname || !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i.test(url.hostname)) throw bad('no valid host');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw bad('a proxy address has no path');
-  // An explicit ":0" or out-of-range port never reaches here: URL rejects it. A missing port gets the default.
+  // URL rejects an out-of-range port but takes ":0", which no proxy listens on. A missing port gets the default.
+  if (url.port === '0') throw bad('port 0 is not a port');
   if (url.port === '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) url.port = String(DEFAULT_PROXY_PORT);
   return url;
 }
@@ -33,7 +34,8 @@ export function redactProxy(address: string): string {
     const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`);
     return `${u.protocol}//${u.host}`;
   } catch {
-    return address.replace(/\/\/[^@/]*@/, '//').replace(/^[^@/]*@/, '');
+    // Unparseable: drop everything up to the last "@", so a password holding "@" or "/" is not shown in part.
+    return address.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1');
   }
 }
 
