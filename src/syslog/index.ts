@@ -1,13 +1,15 @@
 // The syslog sink: createSender() turns validated SyslogOptions into a SyslogSender.
 //
 // What "delivered" means (docs/syslog.md has the long form):
-// - tcp / tls: each batch travels on its own connection (a "delivery session"): write the whole
-//   batch, half-close, and wait for the receiver to answer with its own close: it has read every
-//   byte (stream.ts). Then the next connection to the same receiver is opened and must stay open
-//   for confirmSettleMs: a receiver killed right after reading (its kernel also sends a FIN)
-//   fails that check (successor.ts). That next connection carries the next batch. Any error,
-//   reset or timeout rejects and the whole batch counts as undelivered: the pipeline sends it
-//   again (at least once; a resend may duplicate a batch the receiver had read).
+// - tcp / tls: a batch travels in one or more connections ("delivery sessions"): write the part,
+//   half-close, and wait for the receiver to answer with its own close: it has read every byte
+//   (stream.ts). Then the next connection to the same receiver is opened and must stay open for
+//   confirmSettleMs: a receiver killed right after reading (its kernel also sends a FIN) fails
+//   that check (successor.ts). That next connection carries the next part. A session that times
+//   out for lack of progress (a receiver slower than the part / writeTimeoutMs) is retried at
+//   once as smaller parts, down to one event; the size that worked is kept (batch-size.ts).
+//   deliver() resolves only when every part is confirmed; on rejection the pipeline sends the
+//   whole batch again (at least once; a resend may duplicate parts the receiver had read).
 // - udp: every datagram was handed to the kernel; no guarantee (RFC 5426).
 // Batches are sent one at a time in call order; hosts are tried in the configured order, each
 // with its own backoff after a failure, so a dead primary is not retried on every batch.
@@ -15,7 +17,8 @@ import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
 import { HostPool } from './failover.js';
-import { sendConfirmed } from './stream.js';
+import { BatchSizer } from './batch-size.js';
+import { NoProgressError, sendConfirmed } from './stream.js';
 import { settle, WarmConnection } from './successor.js';
 import { connectTcp, hostLabel, socketErrorText } from './tcp.js';
 import { TlsConnector } from './tls.js';
@@ -60,6 +63,7 @@ class Sender implements StatusSyslogSender {
   private downSince = 0;
   private activeIndex = -1;
   private warm?: WarmConnection;
+  private readonly sizer: BatchSizer;
 
   constructor(
     private readonly o: SyslogOptions,
@@ -68,20 +72,23 @@ class Sender implements StatusSyslogSender {
     this.retry = o.retry ?? DEFAULT_RETRY;
     this.now = deps.now ?? Date.now;
     this.pool = new HostPool(o.hosts, this.retry, this.now, deps.random);
+    this.sizer = new BatchSizer(o.writeTimeoutMs);
     if (o.protocol === 'tls') this.tls = new TlsConnector(o.tls);
     if (o.protocol === 'udp') this.udp = new UdpSender();
   }
 
-  deliver(messages: readonly string[]): Promise<DeliveryReport> {
+  deliver(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport> {
     if (this.closed) return Promise.reject(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the syslog sender is closed'));
+    if (signal?.aborted) return Promise.reject(stoppedError(messages.length, 0));
     // One batch at a time, in call order: the receiver sees batches in the order they were given.
-    const run = this.queue.then(() => this.deliverNow(messages));
+    const run = this.queue.then(() => this.deliverNow(messages, signal));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   status(): SenderStatus {
-    return { ...this.st, hosts: this.pool.snapshot() };
+    const limit = this.sizer.current;
+    return { ...this.st, hosts: this.pool.snapshot(), ...(Number.isFinite(limit) ? { sessionLimit: limit } : {}) };
   }
 
   async close(): Promise<void> {
@@ -93,71 +100,113 @@ class Sender implements StatusSyslogSender {
     await this.udp?.close();
   }
 
-  private async deliverNow(messages: readonly string[]): Promise<DeliveryReport> {
+  /**
+   * The batch goes out as consecutive parts (tcp/tls: one delivery session each; the whole batch
+   * while the receiver keeps up). A part is confirmed or retried; a confirmed part is never resent.
+   * A part that failed for lack of progress is halved at once (the sizer keeps the size for later
+   * batches); any other failure costs one round over the hosts. Bounded: between two confirmed
+   * parts at most ceil(log2(n)) halvings and retry.attempts rounds.
+   */
+  private async deliverNow(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport> {
     const confirmed = this.o.protocol !== 'udp';
-    if (messages.length === 0) return { delivered: 0, bytes: 0, host: this.pool.host(0), confirmed };
+    const n = messages.length;
+    if (signal?.aborted) throw stoppedError(n, 0);
+    if (n === 0) return { delivered: 0, bytes: 0, host: this.pool.host(0), confirmed };
     if (this.o.protocol === 'udp') {
       const big = findOversize(messages, this.o.udpMaxBytes);
       // Never split or silently cut a datagram (RFC 5426 3.1); the CEF stage keeps lines within the cap.
       if (big) throw new RelayError('SYSLOG_SEND_FAILED', 'send', `message ${big.index} of the batch is ${big.bytes} bytes, over udpMaxBytes ${this.o.udpMaxBytes}; nothing was sent`);
     }
-    const lastByHost = new Map<string, string>();
-    let reachedAny = false;
-    let lastErr: unknown;
-    for (let round = 1; round <= this.retry.attempts && !this.closed; round++) {
-      let ready = this.pool.ready();
-      if (ready.length === 0) {
-        await this.sleep(this.pool.msUntilReady());
-        ready = this.pool.ready();
-        if (ready.length === 0) ready = this.o.hosts.map((_, index) => ({ index, host: this.pool.host(index) }));
+    const failures: Failures = { byHost: new Map(), reachedAny: false, slow: false };
+    let pos = 0;
+    let bytes = 0;
+    let host = this.pool.host(0);
+    let smallest = n;
+    let rounds = 0; // rounds in a row without a confirmed part; a halving starts no new round
+    while (pos < n && rounds < this.retry.attempts && !this.closed) {
+      const size = this.udp ? n - pos : this.sizer.partSize(n - pos);
+      smallest = Math.min(smallest, size);
+      const part = pos === 0 && size === n ? messages : messages.slice(pos, pos + size);
+      const done = await this.round(part, failures, signal);
+      if (signal?.aborted) throw stoppedError(n - pos, pos);
+      if (done) {
+        pos += size;
+        bytes += done.bytes;
+        host = done.host;
+        rounds = 0;
+      } else if (failures.slow && size > 1) {
+        this.sizer.tooSlow(size);
+        this.deps.onEvent?.({ type: 'session-limit', limit: this.sizer.current, error: failures.last ?? '' });
+      } else {
+        rounds++;
       }
-      for (const { index, host } of ready) {
-        if (this.closed) break;
-        try {
-          const bytes = await this.attempt(host, messages);
-          this.succeeded(index, host);
-          return { delivered: messages.length, bytes, host, confirmed };
-        } catch (err) {
-          lastErr = err;
-          if (isRelayError(err, 'SYSLOG_SEND_FAILED')) reachedAny = true;
-          const text = describeError(err);
-          lastByHost.set(hostLabel(host), text);
-          const retryInMs = this.pool.failed(index, text);
-          this.deps.onEvent?.({ type: 'attempt-failed', host, error: text, retryInMs });
-        }
-      }
+      failures.slow = false;
     }
-    const why = [...lastByHost.values()].join('; ') || 'the syslog sender is closed';
+    if (pos === n) return { delivered: n, bytes, host, confirmed };
+
+    const why = [...failures.byHost.values()].join('; ') || 'the syslog sender is closed';
+    const what = pos === 0 ? `${n} events not delivered` : `${n - pos} of ${n} events not delivered (${pos} confirmed)`;
+    const parts = smallest < n ? `, in parts down to ${smallest} event${smallest === 1 ? '' : 's'}` : '';
     const err = new RelayError(
-      reachedAny ? 'SYSLOG_SEND_FAILED' : 'SYSLOG_UNREACHABLE',
+      failures.reachedAny ? 'SYSLOG_SEND_FAILED' : 'SYSLOG_UNREACHABLE',
       'send',
-      `${messages.length} events not delivered (${this.retry.attempts} round(s) over ${this.o.hosts.length} host(s)): ${why}`,
-      { cause: lastErr },
+      `${what} (${this.retry.attempts} round(s) over ${this.o.hosts.length} host(s)${parts}): ${why}`,
+      { cause: failures.lastErr },
     );
     this.failed(err);
     throw err;
   }
 
-  private async attempt(host: SyslogHost, messages: readonly string[]): Promise<number> {
+  /** One try of `part` on each host out of backoff, in order (waiting for one when none is). */
+  private async round(part: readonly string[], f: Failures, signal?: AbortSignal): Promise<{ bytes: number; host: SyslogHost } | undefined> {
+    let ready = this.pool.ready();
+    if (ready.length === 0) {
+      await this.sleep(this.pool.msUntilReady(), signal);
+      ready = this.pool.ready();
+      if (ready.length === 0) ready = this.o.hosts.map((_, index) => ({ index, host: this.pool.host(index) }));
+    }
+    for (const { index, host } of ready) {
+      if (this.closed || signal?.aborted) return undefined;
+      try {
+        const bytes = await this.attempt(host, part, signal);
+        this.succeeded(index, host);
+        return { bytes, host };
+      } catch (err) {
+        if (signal?.aborted) return undefined; // the stop, not the host, ended this attempt
+        f.lastErr = err;
+        if (isRelayError(err, 'SYSLOG_SEND_FAILED')) f.reachedAny = true;
+        if (err instanceof NoProgressError) f.slow = true;
+        const text = describeError(err);
+        f.last = text;
+        f.byHost.set(hostLabel(host), text);
+        const retryInMs = this.pool.failed(index, text);
+        this.deps.onEvent?.({ type: 'attempt-failed', host, error: text, retryInMs });
+      }
+    }
+    return undefined;
+  }
+
+  private async attempt(host: SyslogHost, messages: readonly string[], signal?: AbortSignal): Promise<number> {
     const o = this.o;
     if (this.udp) return this.udp.send(host, messages, o.connectTimeoutMs);
     const kept = this.warm?.take(host, MAX_IDLE_REUSE_MS);
     this.warm = undefined;
     try {
-      const sock = kept ?? (await this.connect(host));
-      const { bytes } = await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs);
+      const sock = kept ?? (await this.connect(host, signal));
+      const { bytes, confirmMs } = await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs, signal, this.now);
       let next: net.Socket;
       try {
-        next = await this.connect(host);
+        next = await this.connect(host, signal);
       } catch (err) {
         throw new RelayError('SYSLOG_SEND_FAILED', 'send', `batch to ${hostLabel(host)} not confirmed: the receiver closed, then refused a new connection (${socketErrorText(err)})`, { cause: err });
       }
       if (this.closed) {
         next.destroy();
       } else {
-        await settle(next, host, o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS);
+        await settle(next, host, o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS, signal);
         this.warm = new WarmConnection(next, host, this.now, MAX_IDLE_REUSE_MS);
       }
+      this.sizer.confirmed(messages.length, confirmMs);
       return bytes;
     } catch (err) {
       this.tls?.forget(host); // a session from a receiver that just failed is not worth resuming
@@ -165,9 +214,9 @@ class Sender implements StatusSyslogSender {
     }
   }
 
-  private connect(host: SyslogHost): Promise<net.Socket> {
+  private connect(host: SyslogHost, signal?: AbortSignal): Promise<net.Socket> {
     const ms = this.o.connectTimeoutMs;
-    return this.tls ? this.tls.connect(host, ms) : connectTcp(host, ms);
+    return this.tls ? this.tls.connect(host, ms, signal) : connectTcp(host, ms, signal);
   }
 
   private succeeded(index: number, host: SyslogHost): void {
@@ -192,18 +241,34 @@ class Sender implements StatusSyslogSender {
     this.st = { ...this.st, state: 'down', lastFailureAt: t, lastError: error, consecutiveFailures: this.st.consecutiveFailures + 1 };
   }
 
-  /** Backoff wait that close() cuts short. */
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.closed) return Promise.resolve();
+  /** Backoff wait that close() and the run's signal cut short. */
+  private sleep(ms: number, runSignal?: AbortSignal): Promise<void> {
+    if (ms <= 0 || this.closed || runSignal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      const signal = this.stop.signal;
+      const signals = [this.stop.signal, ...(runSignal ? [runSignal] : [])];
       function done(): void {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        for (const sg of signals) sg.removeEventListener('abort', done);
         resolve();
       }
-      signal.addEventListener('abort', done);
+      for (const sg of signals) sg.addEventListener('abort', done);
     });
   }
+}
+
+/** What failed attempts of one deliver() left behind, for its final error. */
+interface Failures {
+  byHost: Map<string, string>;
+  reachedAny: boolean;
+  /** The last round failed for lack of progress on some host: a smaller part may pass. */
+  slow: boolean;
+  last?: string;
+  lastErr?: unknown;
+}
+
+/** The rejection for an aborted deliver(): the pipeline's run signal ends in the middle of a batch. */
+function stoppedError(undelivered: number, confirmedBefore: number): RelayError {
+  const what = confirmedBefore === 0 ? `${undelivered} events not delivered` : `${undelivered} events not delivered (${confirmedBefore} of the batch confirmed before)`;
+  return new RelayError('SYSLOG_SEND_FAILED', 'send', `${what}: the run's time budget ended or the run was stopped`);
 }

@@ -11,8 +11,8 @@ import { RelayError } from '../errors.js';
 import { hostLabel, socketErrorText } from './tcp.js';
 import type { SyslogHost } from './types.js';
 
-/** Resolves after `ms` if `sock` stays open; rejects SYSLOG_SEND_FAILED if it ends, closes or errors. */
-export function settle(sock: net.Socket, host: SyslogHost, ms: number): Promise<void> {
+/** Resolves after `ms` if `sock` stays open; rejects SYSLOG_SEND_FAILED if it ends, closes, errors or `signal` aborts. */
+export function settle(sock: net.Socket, host: SyslogHost, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const fail = (why: string, cause?: unknown) => {
       done();
@@ -23,6 +23,7 @@ export function settle(sock: net.Socket, host: SyslogHost, ms: number): Promise<
     const onClose = () => fail('its next connection was closed');
     const onError = (err: Error) => fail(socketErrorText(err), err);
     const onData = () => undefined;
+    const onAbort = () => fail('the run was stopped');
     const timer = setTimeout(() => {
       done();
       resolve();
@@ -33,11 +34,17 @@ export function settle(sock: net.Socket, host: SyslogHost, ms: number): Promise<
       sock.off('close', onClose);
       sock.off('error', onError);
       sock.off('data', onData);
+      signal?.removeEventListener('abort', onAbort);
     }
     if (sock.destroyed || sock.readableEnded) {
       fail('its next connection was closed');
       return;
     }
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
     sock.on('end', onEnd);
     sock.on('close', onClose);
     sock.on('error', onError);

@@ -26,11 +26,12 @@ export function guard<T extends NodeJS.EventEmitter>(emitter: T): T {
   return emitter;
 }
 
-/** Settles `connect` or a connect-phase failure as RelayError SYSLOG_UNREACHABLE. */
-export function awaitConnected<T extends net.Socket>(sock: T, host: SyslogHost, readyEvent: 'connect' | 'secureConnect', timeoutMs: number, what: string): Promise<T> {
+/** Settles `connect` or a connect-phase failure (or `signal` aborting) as RelayError SYSLOG_UNREACHABLE. */
+export function awaitConnected<T extends net.Socket>(sock: T, host: SyslogHost, readyEvent: 'connect' | 'secureConnect', timeoutMs: number, what: string, signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => finish(err);
     const onClose = () => finish(new Error('connection closed during connect'));
+    const onAbort = () => finish(new Error('the run was stopped'));
     const timer = setTimeout(() => finish(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
     const onReady = () => finish();
     function finish(err?: Error): void {
@@ -38,6 +39,7 @@ export function awaitConnected<T extends net.Socket>(sock: T, host: SyslogHost, 
       sock.off('error', onError);
       sock.off('close', onClose);
       sock.off(readyEvent, onReady);
+      signal?.removeEventListener('abort', onAbort);
       if (err === undefined) {
         resolve(sock);
         return;
@@ -48,11 +50,13 @@ export function awaitConnected<T extends net.Socket>(sock: T, host: SyslogHost, 
     sock.once('error', onError);
     sock.once('close', onClose);
     sock.once(readyEvent, onReady);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /** Connects over TCP. An IP address connects without any DNS lookup (VNet private addresses). */
-export function connectTcp(host: SyslogHost, timeoutMs: number): Promise<net.Socket> {
+export function connectTcp(host: SyslogHost, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
   const sock = guard(net.connect({ host: host.host, port: host.port, noDelay: true }));
-  return awaitConnected(sock, host, 'connect', timeoutMs, 'TCP connect');
+  return awaitConnected(sock, host, 'connect', timeoutMs, 'TCP connect', signal);
 }

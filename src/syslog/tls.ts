@@ -31,7 +31,7 @@ export class TlsConnector {
   private readonly sessions = new Map<string, Buffer>();
   constructor(private readonly settings: TlsSettings = {}) {}
 
-  connect(host: SyslogHost, timeoutMs: number): Promise<tls.TLSSocket> {
+  connect(host: SyslogHost, timeoutMs: number, signal?: AbortSignal): Promise<tls.TLSSocket> {
     const key = `${host.host}|${host.port}`;
     const s = this.settings;
     // SNI must not be an IP (RFC 6066 section 3). Node checks the certificate against servername
@@ -52,7 +52,7 @@ export class TlsConnector {
     );
     sock.setNoDelay(true);
     sock.on('session', (session: Buffer) => this.sessions.set(key, session));
-    return awaitConnected(sock, host, 'secureConnect', timeoutMs, 'TLS connect');
+    return awaitConnected(sock, host, 'secureConnect', timeoutMs, 'TLS connect', signal);
   }
 
   forget(host: SyslogHost): void {

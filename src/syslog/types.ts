@@ -27,7 +27,9 @@ export interface SyslogOptions {
   /** tcp: default lf; tls: octet-counting (RFC 5425). */
   framing: TcpFraming;
   connectTimeoutMs: number;
-  /** No progress writing (or waiting for confirmation) for this long fails the batch. */
+  /** No progress for this long fails a delivery session: no bytes accepted while writing, or no
+   *  confirmation this long after the last byte. The rest of the batch is then retried in smaller
+   *  sessions (docs/syslog.md, "Slow receivers"). */
   writeTimeoutMs: number;
   /** udp: datagrams larger than this are refused (the CEF stage keeps lines within it). */
   udpMaxBytes: number;
@@ -52,9 +54,11 @@ export interface DeliveryReport {
 }
 
 export interface SyslogSender {
-  /** Sends the batch in order; resolves only when the batch is delivered as defined above.
-   *  Rejects with a RelayError (SYSLOG_UNREACHABLE / SYSLOG_SEND_FAILED) otherwise. */
-  deliver(messages: readonly string[]): Promise<DeliveryReport>;
+  /** Sends the batch in order; resolves only when every message is delivered as defined above
+   *  (over TCP/TLS possibly in several confirmed sessions). Rejects with a RelayError
+   *  (SYSLOG_UNREACHABLE / SYSLOG_SEND_FAILED) otherwise, at once (the session in flight
+   *  destroyed) when `signal` aborts: the run's time budget ended or the run was stopped. */
+  deliver(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport>;
   close(): Promise<void>;
 }
 
@@ -81,6 +85,8 @@ export interface SenderStatus {
   outages: number;
   /** Host that took the last delivered batch. */
   activeHost?: SyslogHost;
+  /** tcp/tls: most events per delivery session, present once a slow receiver made it finite. */
+  sessionLimit?: number;
   hosts: HostStatus[];
 }
 
@@ -89,7 +95,9 @@ export type SenderEvent =
   | { type: 'attempt-failed'; host: SyslogHost; error: string; retryInMs: number }
   | { type: 'failover'; from: SyslogHost; to: SyslogHost }
   | { type: 'outage'; error: string }
-  | { type: 'recovered'; host: SyslogHost; downForMs: number };
+  | { type: 'recovered'; host: SyslogHost; downForMs: number }
+  /** A session ran out of time (no progress): the rest of the batch goes in sessions of at most `limit` events. */
+  | { type: 'session-limit'; limit: number; error: string };
 
 /** The sender createSender() returns: the contract plus its status. */
 export interface StatusSyslogSender extends SyslogSender {
