@@ -10,6 +10,8 @@
 //   - an id in `sent` (it claims "delivered, do not send again").
 // An unsent alert in [W - overlap, W) is not lost: it is re-read (late arrivals live there). The overlap
 // is 2 minutes and the backlogs span two days, so a watermark that jumps ahead cannot hide behind it.
+// A bounded cursor may also carry `floor` (the re-read starts at max(W - overlap, floor)) and `tie`
+// ({at, count}: the first `count` records of that millisecond, in the service's order, count as sent).
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { RelayConfig } from '../../src/config/types.js';
 import { startDemoReceiver, type DemoReceiver } from '../../src/demo/syslog-receiver.js';
+import type { Cursor } from '../../src/mdca/source-types.js';
 import type { MdcaAlert } from '../../src/mdca/types.js';
 import { createLogger, type LogLevel } from '../../src/ops/logger.js';
 import { createRelay, createStore, type Relay } from '../../src/pipeline/relay.js';
@@ -123,10 +126,12 @@ async function missingAtReceiver(c: Case, ids: Iterable<string>): Promise<string
 async function assertNotAhead(c: Case, when: string): Promise<void> {
   const cp = await c.store.readCheckpoint('alerts');
   if (!cp) return;
-  const { watermark, sent } = cp.value.cursor;
-  const floor = watermark - c.cfg.relay.overlapMs;
-  const older = c.sim.all('alerts').filter((a) => a.timestamp < floor).map((a) => a._id);
-  const missing = await missingAtReceiver(c, [...older, ...Object.keys(sent)]);
+  const { watermark, sent, floor, tie } = cp.value.cursor as Cursor & { floor?: number; tie?: { at: number; count: number } };
+  const from = Math.max(watermark - c.cfg.relay.overlapMs, floor ?? -Infinity);
+  const stored = c.sim.all('alerts'); // in the service's order: timestamp, then arrival
+  const older = stored.filter((a) => a.timestamp < from).map((a) => a._id);
+  const counted = tie ? stored.filter((a) => a.timestamp === tie.at).slice(0, tie.count).map((a) => a._id) : [];
+  const missing = await missingAtReceiver(c, [...older, ...Object.keys(sent), ...counted]);
   expect(missing.length, `${when}: checkpoint at ${new Date(watermark).toISOString()} is ahead of the receiver by ${missing.length} alerts (${missing.slice(0, 3).join(', ')} ...)`).toBe(0);
 }
 
@@ -208,6 +213,24 @@ describe('a record stamped in the future (issue 13, item 1)', () => {
     await assertAllArrived(c, [...past, ...future, ...later]);
     const counts = await idCounts(c);
     expect(future.filter((a) => counts.get(a._id) !== 1).length, 'future records sent more than once').toBe(0);
+  });
+
+  it('1,200 future records (more than the 1,000 ids a cursor keeps): each sent once, late and later alerts still arrive, the relay goes quiet', async () => {
+    // Suspect records must not use up the de-duplication state nor narrow the late-arrival window.
+    const c = await setup('table');
+    const future = generateAlerts(1_200, { seed: 121, start: Date.UTC(2098, 0, 1), end: Date.UTC(2098, 0, 2) });
+    c.sim.addAlerts([...backlog(20, 122), ...future]);
+    expect((await runChecked(c, 'run over 1,200 future records')).outcome).toBe('success');
+    const wm = (await watermarkOf(c))!;
+    // Late arrivals (stamped a minute before the watermark, inside the 2-minute overlap) and later ones.
+    const late = generateAlerts(30, { seed: 123, start: wm - 60_000, end: wm - 1 });
+    const later = generateAlerts(30, { seed: 124, start: Math.max(wm, Date.now() - 1000), end: Date.now() });
+    c.sim.addAlerts([...late, ...later]);
+    const runs = await recover(c);
+    await assertAllArrived(c, [...future, ...late, ...later]);
+    const counts = await idCounts(c);
+    const again = future.filter((a) => counts.get(a._id) !== 1).length;
+    expect(again, `future records sent more than once (recovery runs sent ${runs.map((r) => r.sent).join(', ')})`).toBe(0);
   });
 });
 
