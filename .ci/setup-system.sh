@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real parts the tests drive: syslog-ng (Debian package), rsyslog (unpacked beside it,
 # the two conflict as packages), lognormalizer, tinyproxy, openssl, and the Bicep CLI from NuGet.
+# With --with-node22 it also fetches a Node 22 into .tools/node22 for `npm run test:node22` (CI).
 # Idempotent: a second run only checks.
 set -euo pipefail
+with_node22=false
+[ "${1:-}" = --with-node22 ] && with_node22=true
 here=$(cd "$(dirname "$0")/.." && pwd)
 tools="${RELAY_TOOLS_DIR:-$here/.tools}"
 mkdir -p "$tools"
@@ -48,4 +51,20 @@ XML
   chmod +x "$tools/bicep/bicep"
   rm -rf "$proj"
 fi
-echo "system parts ready: syslog-ng $(syslog-ng --version | head -1 | awk '{print $2}'), rsyslog $("$tools/rsyslog/usr/sbin/rsyslogd" -v | head -1 | awk '{print $2}'), bicep $("$tools/bicep/bicep" --version | awk '{print $4}')"
+# Node 22 (what Flex Consumption runs) from the npm registry: the node-linux-<arch> package carries the
+# official binary in package/bin/node. Unpacked from the tarball, so no install script has to run.
+node22_note=""
+if $with_node22; then
+  node22_ver="${NODE22_VERSION:-22.23.5}"
+  if [ "$("$tools/node22/bin/node" --version 2>/dev/null)" != "v$node22_ver" ]; then
+    case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) echo "no Node 22 package for $(uname -m)" >&2; exit 1 ;; esac
+    tmp=$(mktemp -d)
+    npm pack --silent --ignore-scripts --pack-destination "$tmp" "node-linux-$arch@$node22_ver" >/dev/null
+    rm -rf "$tools/node22"
+    mkdir -p "$tools/node22"
+    tar -xzf "$tmp"/node-linux-*.tgz -C "$tools/node22" --strip-components=1 package/bin/node package/LICENSE
+    rm -rf "$tmp"
+  fi
+  node22_note=", node $("$tools/node22/bin/node" --version)"
+fi
+echo "system parts ready: syslog-ng $(syslog-ng --version | head -1 | awk '{print $2}'), rsyslog $("$tools/rsyslog/usr/sbin/rsyslogd" -v | head -1 | awk '{print $2}'), bicep $("$tools/bicep/bicep" --version | awk '{print $4}')$node22_note"
