@@ -57,9 +57,13 @@ export function rewritePage(fault: Fault, page: SimPage, req: FaultRequest, wide
     case 'truncate':
       return { ...page, hasNext: false };
     case 'duplicate': {
+      // Within the limit asked for: the page's last record gives way (it comes first on the next page).
       const i = Math.min(fault.index ?? 0, data.length - 1);
-      if (i >= 0) data.splice(i + 1, 0, structuredClone(data[i]!));
-      return { ...page, data };
+      if (i < 0) return page;
+      data.splice(i + 1, 0, structuredClone(data[i]!));
+      if (data.length <= req.limit) return { ...page, data };
+      data.pop();
+      return { ...page, data, hasNext: true };
     }
     case 'missingField': {
       const i = Math.min(fault.index ?? 0, data.length - 1);

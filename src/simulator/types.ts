@@ -21,7 +21,7 @@ export type Fault =
   | { kind: 'overLimit'; extra: number } // `extra` more records than the `limit` asked for (hasNext stays honest)
   | { kind: 'total'; value: number } // `total` replaced by `value` (e.g. smaller than the page itself)
   | { kind: 'truncate' } // `hasNext: false` although more records match (`total` stays honest)
-  | { kind: 'duplicate'; index?: number } // data[index] (default 0) repeated right after itself
+  | { kind: 'duplicate'; index?: number } // data[index] (default 0) repeated right after itself, within the limit
   | { kind: 'missingField'; field: '_id' | 'timestamp'; index?: number } // that field deleted from data[index]
   | { kind: 'inject'; records: Array<MdcaAlert | MdcaActivity> } // phantom records appended to this page only
   | { kind: 'reverse' } // the page's records in descending order

@@ -163,7 +163,7 @@ describe('simulator', () => {
     expect((await post('/api/v1/alerts/', q)).json).toMatchObject({ hasNext: false, total: 30 });
     sim.injectFault({ kind: 'duplicate', index: 4 });
     const dup = (await post('/api/v1/alerts/', q)).json.data.map((a: { _id: string }) => a._id);
-    expect([dup.length, dup[5]]).toEqual([11, dup[4]]);
+    expect([dup.length, dup[5], dup[9]]).toEqual([10, dup[4], alerts[8]!._id]); // alerts[9] gives way: next page
     sim.injectFault({ kind: 'missingField', field: 'timestamp', index: 2 });
     const missing = (await post('/api/v1/alerts/', q)).json.data;
     expect([missing[2].timestamp, missing[2]._id, missing[3].timestamp]).toEqual([undefined, alerts[2]!._id, alerts[3]!.timestamp]);
