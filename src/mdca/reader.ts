@@ -20,7 +20,8 @@
 //   sent-window.ts (a burst narrows the window rather than growing the checkpoint).
 // - The watermark never passes the moment the request was made: a record stamped in the future is
 //   delivered (once: its id is kept), reported as suspect, and hides nothing dated before it.
-// - A page that contradicts itself never gets here: the client retries it, then fails the run.
+// - A page that contradicts itself never gets here: the client retries it, then fails the run. A
+//   full page that says it is the last is confirmed by one more request from its last timestamp.
 import { RelayError } from '../errors.js';
 import type { MdcaClient } from './client.js';
 import type { Clock } from './clock.js';
@@ -113,13 +114,15 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
   let carriedDuplicates = 0;
   let carriedRequests = 0;
   let stuckAt: number | undefined;
+  let verifiedAt: number | undefined;
   const notices: string[] = [];
 
   // The cursor that holds once everything read so far is delivered; `known` keeps what it keeps
-  // (plus a counted millisecond's ids, so this run can still exclude them while paging through it).
-  const snapshot = (records: MdcaRecord[], requests: number, duplicates: number, suspect: Batch['suspect']): Batch => {
+  // (plus the ids of a counted millisecond and of the one the next request starts at, so this run
+  // can still exclude them while paging on).
+  const snapshot = (records: MdcaRecord[], requests: number, duplicates: number, suspect: Batch['suspect'], nextFrom: number): Batch => {
     const { cursor, narrowedTo } = boundCursor(known, watermark, overlapMs, maxIds, state);
-    for (const [id, ts] of known) if (!Object.hasOwn(cursor.sent, id) && ts !== cursor.tie?.at) known.delete(id);
+    for (const [id, ts] of known) if (!Object.hasOwn(cursor.sent, id) && ts !== cursor.tie?.at && ts !== nextFrom) known.delete(id);
     state = { floor: cursor.floor, tie: cursor.tie };
     const batch: Batch = { dataType, records, cursor, requests, duplicates };
     if (suspect?.length) batch.suspect = suspect;
@@ -169,11 +172,15 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
     carriedDuplicates = 0;
     carriedRequests = 0;
 
-    if (!page.hasNext) {
+    // A full last page is checked with one more request before the read counts as complete: a
+    // service that says "no more" too early must not move the watermark past what it did not return.
+    const truncated = !page.hasNext && page.data.length > 0 && page.data.length >= res.limitUsed && verifiedAt !== last;
+    if (truncated) verifiedAt = last;
+    if (!page.hasNext && !truncated) {
       // Complete read: everything visible with an earlier timestamp when the last request started has
       // been seen, so the watermark can move up to that moment (or the range's end).
       if (advanceToNow) watermark = Math.max(watermark, Math.min(startedAt, bounds.to ?? Infinity));
-      yield snapshot(fresh, requests, duplicates, suspect);
+      yield snapshot(fresh, requests, duplicates, suspect, last);
       return;
     }
     if (last === gte && fresh.length === 0) {
@@ -193,6 +200,6 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
     }
     stuckAt = undefined;
     gte = last;
-    yield snapshot(fresh, requests, duplicates, suspect);
+    yield snapshot(fresh, requests, duplicates, suspect, last);
   }
 }

@@ -11,8 +11,8 @@
 // - A millisecond with more records than fit is kept as a count (`tie`), read past with `skip` on
 //   the next run (correct when the service orders ties the same way each time, as the skip tie-break).
 // - Records dated after the watermark (clock skew, or a record stamped in the future: the watermark
-//   never follows them) keep their ids up to a quarter of the budget; beyond that they may be sent
-//   again, never lost.
+//   never follows them) have a budget of their own and never move the floor; beyond that budget
+//   they may be sent again on later runs (logged as suspect), never lost.
 // Pure: no clock, no I/O.
 import type { Cursor } from './source-types.js';
 
@@ -37,8 +37,13 @@ export function boundCursor(known: ReadonlyMap<string, number>, watermark: numbe
   const windowStart = Math.max(watermark - overlapMs, prior?.floor ?? -Infinity);
   const priorTie = prior?.tie && prior.tie.at >= windowStart ? prior.tie : undefined;
   const inWindow: Array<[string, number]> = [];
-  for (const entry of known) if (entry[1] >= windowStart) inWindow.push(entry);
-  if (inWindow.length <= maxIds) {
+  let ahead = 0;
+  for (const entry of known) {
+    if (entry[1] < windowStart) continue;
+    inWindow.push(entry);
+    if (entry[1] > watermark) ahead++;
+  }
+  if (inWindow.length - ahead <= maxIds && ahead <= maxIds) {
     const floor = prior?.floor !== undefined && prior.floor > watermark - overlapMs ? prior.floor : undefined;
     return { cursor: { watermark, sent: Object.fromEntries(inWindow), ...(floor !== undefined ? { floor } : {}), ...(priorTie ? { tie: priorTie } : {}) } };
   }
@@ -47,22 +52,21 @@ export function boundCursor(known: ReadonlyMap<string, number>, watermark: numbe
   const sent: Record<string, number> = {};
   let kept = 0;
   let i = 0;
-  // Suspect records dated after the watermark: a bounded share of the budget.
-  const futureCap = Math.floor(maxIds / 4);
-  for (; i < inWindow.length && inWindow[i]![1] > watermark; i++) {
-    if (kept < futureCap) {
-      sent[inWindow[i]![0]] = inWindow[i]![1];
-      kept++;
-    }
-  }
+  // Suspect records dated after the watermark: a budget of their own, the nearest first.
+  let future = i;
+  while (future < inWindow.length && inWindow[future]![1] > watermark) future++;
+  for (let k = Math.max(0, future - maxIds); k < future; k++) sent[inWindow[k]![0]] = inWindow[k]![1];
+  i = future;
   // Whole milliseconds, newest first, while they fit.
   let floor: number | undefined;
   let tie: Cursor['tie'];
+  let complete = true;
   while (i < inWindow.length) {
     const ms = inWindow[i]![1];
     let j = i;
     while (j < inWindow.length && inWindow[j]![1] === ms) j++;
     if (kept + (j - i) > maxIds) {
+      complete = false;
       // The newest millisecond alone does not fit: keep it as a count (with what an earlier run counted).
       if (floor === undefined) {
         tie = { at: ms, count: j - i + (priorTie?.at === ms ? priorTie.count : 0) };
@@ -75,8 +79,9 @@ export function boundCursor(known: ReadonlyMap<string, number>, watermark: numbe
     floor = ms;
     i = j;
   }
-  floor ??= watermark; // only suspect records were in the window
-  if (!tie && priorTie && priorTie.at >= floor) tie = priorTie; // still above the floor: its records are still skipped by count
-  const cursor: Cursor = { watermark, sent, floor, ...(tie ? { tie } : {}) };
-  return { cursor, narrowedTo: floor > watermark - overlapMs ? floor : undefined };
+  // Everything up to the watermark fitted (only suspect records overflowed): the window stays whole.
+  if (complete) floor = prior?.floor !== undefined && prior.floor > watermark - overlapMs ? prior.floor : undefined;
+  if (!tie && priorTie && priorTie.at >= (floor ?? -Infinity)) tie = priorTie; // still above the floor: its records are still skipped by count
+  const cursor: Cursor = { watermark, sent, ...(floor !== undefined ? { floor } : {}), ...(tie ? { tie } : {}) };
+  return { cursor, narrowedTo: floor !== undefined && floor > watermark - overlapMs && !complete ? floor : undefined };
 }

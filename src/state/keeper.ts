@@ -25,6 +25,9 @@ export function runnerIdentity(runId: string): RunnerIdentity {
 }
 
 
+/** Owners of the leases this process's runs hold right now (a lease of ours not in here is left over). */
+const activeOwners = new Set<string>();
+
 export class CheckpointKeeper {
   private etag: string | undefined;
   private record: CheckpointRecord | undefined;
@@ -46,7 +49,7 @@ export class CheckpointKeeper {
   async acquire(decide: (stored: CheckpointRecord | undefined) => Cursor, signal?: AbortSignal): Promise<{ cursor: Cursor; stored: CheckpointRecord | undefined }> {
     const current = await this.store.readCheckpoint(this.dataType, signal);
     const stored = current?.value;
-    if (leaseIsLive(stored?.lease, this.me, this.now(), pidAlive)) {
+    if (leaseIsLive(stored?.lease, this.me, this.now(), pidAlive, (owner) => activeOwners.has(owner))) {
       throw new RelayError('CHECKPOINT_CONFLICT', 'checkpoint', `another runner (${stored!.lease!.owner}) holds the ${this.dataType} lease until ${new Date(stored!.lease!.until).toISOString()}`);
     }
     const cursor = decide(stored);
@@ -58,7 +61,13 @@ export class CheckpointKeeper {
       deliveredTotal: stored?.deliveredTotal ?? 0,
       updatedAt: this.now(),
     };
-    this.etag = await this.store.writeCheckpoint(this.dataType, next, current?.etag, signal);
+    activeOwners.add(this.me.owner);
+    try {
+      this.etag = await this.store.writeCheckpoint(this.dataType, next, current?.etag, signal);
+    } catch (err) {
+      activeOwners.delete(this.me.owner);
+      throw err;
+    }
     this.record = next;
     return { cursor, stored };
   }
@@ -104,8 +113,13 @@ export class CheckpointKeeper {
   async release(outcome: 'success' | 'failure'): Promise<void> {
     this.stopRenewal();
     if (!this.record) return;
-    await this.write((record) => ({ ...record, lease: undefined, lastRunAt: this.now(), lastOutcome: outcome, updatedAt: this.now() }));
-    this.record = undefined;
+    try {
+      await this.write((record) => ({ ...record, lease: undefined, lastRunAt: this.now(), lastOutcome: outcome, updatedAt: this.now() }));
+    } finally {
+      // Even when the write failed, the run is over: the next run of this process may take the lease.
+      activeOwners.delete(this.me.owner);
+      this.record = undefined;
+    }
   }
 
   private stopRenewal(): void {

@@ -40,10 +40,15 @@ export function relayState(status: StatusRecord | undefined, now: number): Relay
   return 'Connected';
 }
 
-/** A lease another runner holds and may still be using. A lease of a dead process on this host is not live. */
-export function leaseIsLive(lease: CheckpointRecord['lease'], me: { owner: string; host: string }, now: number, pidAlive: (pid: number) => boolean): boolean {
+/**
+ * A lease another runner holds and may still be using. Not live: an expired lease, a lease of a dead
+ * process on this host, and a lease of an earlier run of this very process that has ended (its release
+ * failed, or a write that timed out landed later): this process knows its own runs.
+ */
+export function leaseIsLive(lease: CheckpointRecord['lease'], me: { owner: string; host: string; pid: number }, now: number, pidAlive: (pid: number) => boolean, runActive: (owner: string) => boolean = () => true): boolean {
   if (!lease || lease.owner === me.owner) return false;
   if (lease.until <= now) return false;
   if (lease.host === me.host && !pidAlive(lease.pid)) return false;
+  if (lease.host === me.host && lease.pid === me.pid && !runActive(lease.owner)) return false;
   return true;
 }

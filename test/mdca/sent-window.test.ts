@@ -72,14 +72,16 @@ describe('bounded de-duplication state', () => {
     expect(later.floor).toBeUndefined();
   });
 
-  test('records dated after the watermark take at most a quarter of the budget and never move the floor past the watermark', () => {
+  test('records dated after the watermark have a budget of their own: they never narrow the window nor crowd out real ids', () => {
     const known = burst(900, W - 10 * MIN, W);
     for (let i = 0; i < 5000; i++) known.set(`future${i}`, Date.UTC(2100, 0, 1) + i);
-    const { cursor } = boundCursor(known, W, 15 * MIN, 1000);
-    const future = Object.keys(cursor.sent).filter((id) => id.startsWith('future'));
-    expect(future.length).toBe(250);
-    expect(cursor.floor!).toBeLessThanOrEqual(W);
-    expect(Object.keys(cursor.sent).length).toBeLessThanOrEqual(1000);
+    const { cursor, narrowedTo } = boundCursor(known, W, 15 * MIN, 1000);
+    const ids = Object.keys(cursor.sent);
+    expect(ids.filter((id) => id.startsWith('future'))).toHaveLength(1000);
+    expect(ids.filter((id) => id.startsWith('future')).every((id) => Number(id.slice(6)) < 1000)).toBe(true); // the nearest (earliest) ones
+    expect(ids.filter((id) => !id.startsWith('future'))).toHaveLength(900);
+    expect(cursor.floor).toBeUndefined();
+    expect(narrowedTo).toBeUndefined();
   });
 
   test('property: bounded, floor <= watermark, and complete from the floor (ids or the counted tie)', () => {
@@ -92,7 +94,7 @@ describe('bounded de-duplication state', () => {
           let n = 0;
           for (const [offset, size] of groups) for (let i = 0; i < size; i++) known.set(`r${n++}`, W - offset * 1000);
           const { cursor } = boundCursor(known, W, 15 * MIN, max);
-          expect(Object.keys(cursor.sent).length).toBeLessThanOrEqual(max);
+          expect(Object.keys(cursor.sent).length).toBeLessThanOrEqual(max); // none dated after the watermark here
           const floor = readFrom(cursor, 15 * MIN);
           expect(floor).toBeLessThanOrEqual(W);
           for (const [id, ts] of known) {

@@ -32,7 +32,7 @@ describe('relay state', () => {
 });
 
 describe('leases', () => {
-  const me = { owner: 'h:1:a', host: 'h' };
+  const me = { owner: 'h:1:a', host: 'h', pid: 1 };
   it('ignores an expired lease, a dead local process, and its own', () => {
     expect(leaseIsLive({ owner: 'x', host: 'other', pid: 5, until: now - 1 }, me, now, () => true)).toBe(false);
     expect(leaseIsLive({ owner: 'x', host: 'h', pid: 5, until: now + H }, me, now, () => false)).toBe(false);
@@ -40,5 +40,10 @@ describe('leases', () => {
   });
   it('respects a live lease of another runner', () => {
     expect(leaseIsLive({ owner: 'x', host: 'other', pid: 5, until: now + H }, me, now, () => false)).toBe(true);
+  });
+  it('takes over a lease left by an ended run of this same process, never one of a run still going', () => {
+    const earlier = { owner: 'h:1:earlier', host: 'h', pid: 1, until: now + H };
+    expect(leaseIsLive(earlier, me, now, () => true, () => false)).toBe(false);
+    expect(leaseIsLive(earlier, me, now, () => true, (owner) => owner === 'h:1:earlier')).toBe(true);
   });
 });
