@@ -102,7 +102,7 @@ export function createRelay(config: RelayConfig, overrides: RelayOverrides = {})
       const runId = randomUUID();
       // Every run is bounded, the CLI's too: a frozen dependency ends the run, the next one resumes.
       const soft = deadline ?? now() + DEFAULT_RUN_BUDGET_MS;
-      const hard = hardDeadline ?? soft + HARD_STOP_AFTER_MS;
+      const hard = hardDeadline ?? Math.max(soft, now()) + HARD_STOP_AFTER_MS;
       return runRelay({ config, store, source, sender, formatter, logger: logger.child({ runId }), identity: runnerIdentity(runId), now, deadline: soft, hardDeadline: hard, shouldStop, onProgress });
     },
     replay: ({ logger, from, to, dataTypes, onProgress }) => replayRange({ source, sender, formatter, logger, onProgress }, dataTypes ?? config.mdca.dataTypes, from, to),
