@@ -30,12 +30,29 @@ export class RecordStore {
 
   /** Records visible at `now`, by timestamp then insertion order. */
   visible(dataType: DataType, now: number): Array<{ record: AnyRecord; seq: number }> {
+    return this.ordered(dataType).filter((s) => s.visibleAt <= now);
+  }
+
+  private ordered(dataType: DataType): Stored[] {
     const list = this.items[dataType];
     if (!this.sorted[dataType]) {
       list.sort((a, b) => a.record.timestamp - b.record.timestamp || a.seq - b.seq);
       this.sorted[dataType] = true;
     }
-    return list.filter((s) => s.visibleAt <= now);
+    return list;
+  }
+
+  /** Visible records with timestamp >= `from`, in order (binary search to the first one). */
+  *visibleFrom(dataType: DataType, now: number, from: number): Generator<{ record: AnyRecord; seq: number }> {
+    const list = this.ordered(dataType);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.record.timestamp < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length; i++) if (list[i]!.visibleAt <= now) yield list[i]!;
   }
 
   all(dataType: DataType): AnyRecord[] {
