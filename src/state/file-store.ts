@@ -18,6 +18,7 @@ import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { RelayError } from '../errors.js';
+import { systemClock } from '../mdca/clock.js';
 import { pidAlive } from './pid.js';
 import type { DataType } from '../mdca/types.js';
 import type { CheckpointRecord, StateStore, StatusRecord, Versioned } from './types.js';
@@ -55,22 +56,6 @@ function codeOf(err: unknown): string | undefined {
 /** Removes a temporary file; a failure here must not hide the error being reported. */
 async function discard(file: string): Promise<void> {
   await rm(file, { force: true }).catch(() => undefined);
-}
-
-/** Sleeps `ms`, ended early by the signal (with its reason). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export class FileStateStore implements StateStore {
@@ -199,7 +184,7 @@ export class FileStateStore implements StateStore {
       } else if (Date.now() > deadline) {
         throw new RelayError('CHECKPOINT_UNAVAILABLE', 'checkpoint', `${lock} is held by another process (${host ?? '?'} pid ${pid ?? '?'}) for more than ${LOCK_WAIT_MS / 1000} s`);
       } else {
-        await pause(20, signal);
+        await systemClock.sleep(20, signal);
       }
     }
     try {
