@@ -79,7 +79,16 @@ describe('hostile alert text', () => {
     expect(Buffer.byteLength(line)).toBeLessThanOrEqual(8192);
     const p = parseLine(line);
     expect(p.keys).toHaveLength(16);
-    for (const k of ['msg', 'suser', 'destinationServiceName', 'cs1', 'cs3', 'cs4']) expect(MB.startsWith(p.extension[k]!)).toBe(true);
+    // Dictionary limits first (name 512, signature id and msg-like fields 1023), then the cap levels the
+    // three 4000-byte fields to one size between those: no field is merely "a prefix", each is exact.
+    expect(p.name).toBe('A'.repeat(512));
+    expect(p.signatureId).toBe('A'.repeat(1023));
+    for (const k of ['msg', 'suser', 'destinationServiceName']) expect(p.extension[k]).toBe('A'.repeat(1023));
+    const level = p.extension.cs1!.length;
+    expect(level).toBeGreaterThan(1023);
+    expect(level).toBeLessThan(4000);
+    for (const k of ['cs1', 'cs3', 'cs4']) expect(p.extension[k]).toBe('A'.repeat(level));
+    expect(Buffer.byteLength(line)).toBeGreaterThan(8192 - 3);
     expect(p.extension.externalId).toBe('0123456789abcdef01234567');
   });
 
