@@ -1,5 +1,10 @@
 // mdca-siem-relay: one resource-group deployment of the relay as a private, least-privilege Flex Consumption
 // function app. Guide: docs/deployment.md. Facts: learn.microsoft.com flex-consumption-plan, functions-networking-options.
+//
+// What-if: every name, id and condition below is computed from parameters and deterministic names, never from a
+// module's output, so `az deployment group what-if` can predict every nested resource (the linter rule
+// what-if-short-circuiting is at error in bicepconfig.json). Modules that need another module's resource get its
+// name or id from `names` and an explicit dependsOn.
 
 import { relaySettings, networkSettings, privateDnsZoneIds } from 'types.bicep'
 
@@ -26,6 +31,17 @@ param enablePrivateEndpoints bool = true
 @description('Existing private DNS zones to use instead of creating them here (e.g. central zones in a hub).')
 param existingPrivateDnsZoneIds privateDnsZoneIds = {}
 
+@description('''Existing-VNet mode only: create the privatelink zones missing from existingPrivateDnsZoneIds and link them
+to your VNet(s). Off by default: in a shared VNet, a second zone of the same name overlaps the central one, or takes
+over name resolution for other teams' private endpoints. A new VNet always gets the zones it needs.''')
+param createPrivateDnsZones bool = false
+
+@description('A private endpoint for the function app itself (privatelink.azurewebsites.net): publish and call the status endpoint from inside the network.')
+param functionAppPrivateEndpoint bool = false
+
+@description('Host queues (Storage Queue Data Contributor, the queue endpoint and its private endpoint). Nothing uses them in single-tenant mode; the multi-tenant fan-out does.')
+param enableQueues bool = false
+
 @description('Public IPv4 ranges allowed through the Key Vault firewall when private (e.g. where the token is stored from).')
 param keyVaultAllowedIpRanges string[] = []
 
@@ -34,6 +50,9 @@ param tokenSecretName string = 'mdca-api-token'
 
 @description('Optional Key Vault secret name holding the syslog mTLS client key (PEM), stored after deployment.')
 param syslogTlsKeySecretName string = ''
+
+@description('Optional Key Vault secret name holding the CA bundle (PEM) that signed the SIEM certificate; becomes SYSLOG_TLS_CA.')
+param syslogTlsCaSecretName string = ''
 
 @description('Object id of the user, group or pipeline that stores and rotates the token; empty: grant it yourself.')
 param tokenAdminPrincipalId string = ''
@@ -44,18 +63,20 @@ param tokenAdminPrincipalType string = 'User'
 @description('Table holding checkpoints and status (letters and digits, starts with a letter).')
 param checkpointTableName string = 'relaycheckpoints'
 
+@description('Memory per instance. The relay peaks near 110 MiB RSS at a 100k backlog: 512 is enough and the cheapest.')
 @allowed([512, 2048, 4096])
-param instanceMemoryMB int = 2048
+param instanceMemoryMB int = 512
 
+@description('Per function group. One relay run at a time is the design (the timer is a singleton): the smallest value Flex accepts.')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 40
+param maximumInstanceCount int = 1
 
 @description('Inbound access to the function app (the status endpoint and publishing).')
 @allowed(['Enabled', 'Disabled'])
 param functionAppPublicNetworkAccess string = 'Enabled'
 
-@description('Public IPv4 ranges allowed to call the function app; empty: any caller holding a function key.')
+@description('Public IPv4 ranges allowed to call and publish to the function app; empty: any caller holding a function key.')
 param functionAppAllowedIpRanges string[] = []
 
 @description('Existing Log Analytics workspace resource id; empty creates one.')
@@ -65,8 +86,11 @@ param logAnalyticsWorkspaceId string = ''
 @maxValue(730)
 param logRetentionInDays int = 90
 
-@description('Action group resource id for the alerts; empty: alerts show in the portal only.')
+@description('Existing action group resource id for the alerts. This or alertEmailAddresses is required: a relay that fails silently is the failure it exists to prevent.')
 param alertActionGroupId string = ''
+
+@description('E-mail addresses for a new action group (used when alertActionGroupId is empty).')
+param alertEmailAddresses string[] = []
 
 @description('Lag alert threshold in seconds.')
 @minValue(60)
@@ -87,13 +111,83 @@ var names = {
   storage: take('st${base}${suffix}', 24)
   keyVault: take('kv-${base}-${suffix}', 24)
   vnet: 'vnet-${base}'
+  // No '_': Flex Consumption rejects integration subnets whose name contains one.
+  integrationSubnet: 'snet-relay-integration'
+  endpointSubnet: 'snet-relay-endpoints'
   monitoring: base
+  appInsights: 'appi-${base}'
   deploymentContainer: 'app-package'
 }
 
-module identity 'modules/identity.bicep' = {
-  name: 'identity'
-  params: { name: names.identity, location: location, tags: tags }
+// ---- Checks that turn a deployment that would fail (or silently not work) into an error naming the parameter.
+
+var siteAccess = functionAppPublicNetworkAccess == 'Disabled' && !functionAppPrivateEndpoint
+  ? fail('functionAppPublicNetworkAccess: Disabled leaves no way to publish the code; set functionAppPrivateEndpoint = true (and publish from inside the network) or keep Enabled with functionAppAllowedIpRanges')
+  : enableTokenExpiryEvents && functionAppPublicNetworkAccess == 'Disabled'
+      // Event Grid delivers over the app's public endpoint only (it cannot use a private endpoint).
+      ? fail('enableTokenExpiryEvents: Event Grid cannot deliver to an app whose public access is Disabled; keep functionAppPublicNetworkAccess Enabled with functionAppAllowedIpRanges (the AzureEventGrid service tag is then allowed)')
+      : functionAppPublicNetworkAccess
+var alertActionGroup = empty(alertActionGroupId) && empty(alertEmailAddresses)
+  ? fail('alertActionGroupId or alertEmailAddresses: the alerts must notify someone (give an action group id or e-mail addresses)')
+  : alertActionGroupId
+
+// ---- Network: subnet ids and the VNets that must resolve the private zones.
+
+var newVnetId = resourceId('Microsoft.Network/virtualNetworks', names.vnet)
+var needsEndpointSubnet = enablePrivateEndpoints || functionAppPrivateEndpoint
+var integrationSubnetId = network.mode == 'new'
+  ? '${newVnetId}/subnets/${names.integrationSubnet}'
+  : network.?integrationSubnetId ?? ''
+var endpointSubnetId = network.mode == 'new'
+  ? '${newVnetId}/subnets/${names.endpointSubnet}'
+  : !empty(network.?privateEndpointSubnetId ?? '')
+      ? network.?privateEndpointSubnetId!
+      : needsEndpointSubnet
+          ? fail('network.privateEndpointSubnetId: required with enablePrivateEndpoints or functionAppPrivateEndpoint (or set both to false)')
+          : ''
+// The VNet of a subnet id: /subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/x
+var vnetOf = map([integrationSubnetId, endpointSubnetId], id => toLower(join(take(split(id, '/'), 9), '/')))
+// Both VNets resolve the zones: the app resolves storage and Key Vault from the integration subnet's VNet, which
+// may differ from the endpoints' VNet. union() drops the duplicate when they are the same VNet.
+var dnsVnetIds = needsEndpointSubnet ? union([vnetOf[0]], [vnetOf[1]]) : []
+
+// ---- Private DNS zones: per cloud from environment() (no hard-coded host names where environment() has one).
+
+var sitesZoneSuffix = {
+  AzureCloud: 'azurewebsites.net'
+  AzureUSGovernment: 'azurewebsites.us'
+  AzureChinaCloud: 'chinacloudsites.cn'
+}
+var zoneNames = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  // keyvaultDns is '.vault.azure.net'; its private link zone is 'privatelink.vaultcore.azure.net'.
+  vault: 'privatelink${replace(environment().suffixes.keyvaultDns, 'vault', 'vaultcore')}'
+  sites: 'privatelink.${sitesZoneSuffix[?environment().name] ?? 'azurewebsites.net'}'
+}
+var backendGroups = enablePrivateEndpoints ? concat(['blob', 'table', 'vault'], enableQueues ? ['queue'] : []) : []
+var zoneGroups = concat(backendGroups, functionAppPrivateEndpoint ? ['sites'] : [])
+var missingZones = filter(zoneGroups, g => empty(existingPrivateDnsZoneIds[?g] ?? ''))
+var zonesToCreate = network.mode == 'new' || createPrivateDnsZones
+  ? missingZones
+  : empty(missingZones)
+      ? []
+      : fail('existingPrivateDnsZoneIds: in existing-VNet mode give the ids of the zones for ${join(missingZones, ', ')} (your central privatelink zones), or set createPrivateDnsZones = true to create them here and link them to your VNet')
+var zoneIds = toObject(
+  zoneGroups,
+  g => g,
+  g => existingPrivateDnsZoneIds[?g] ?? resourceId('Microsoft.Network/privateDnsZones', zoneNames[g])
+)
+
+// ---- Resources.
+
+// The relay's one user-assigned identity, declared here (not in a module) so its id is known before deployment:
+// role assignment names derive from it, which keeps them predictable for what-if.
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: names.identity
+  location: location
+  tags: tags
 }
 
 module newNetwork 'modules/network.bicep' = if (network.mode == 'new') {
@@ -102,6 +196,8 @@ module newNetwork 'modules/network.bicep' = if (network.mode == 'new') {
     name: names.vnet
     location: location
     tags: tags
+    integrationSubnetName: names.integrationSubnet
+    endpointSubnetName: names.endpointSubnet
     addressPrefix: network.?addressPrefix ?? '10.80.0.0/24'
     integrationSubnetPrefix: network.?integrationSubnetPrefix ?? '10.80.0.0/27'
     privateEndpointSubnetPrefix: network.?privateEndpointSubnetPrefix ?? '10.80.0.32/27'
@@ -109,26 +205,17 @@ module newNetwork 'modules/network.bicep' = if (network.mode == 'new') {
   }
 }
 
-var integrationSubnetId = network.mode == 'new' ? newNetwork!.outputs.integrationSubnetId : network.?integrationSubnetId ?? ''
-var endpointSubnetId = network.mode == 'new'
-  ? newNetwork!.outputs.privateEndpointSubnetId
-  : !empty(network.?privateEndpointSubnetId ?? '')
-      ? network.?privateEndpointSubnetId!
-      : enablePrivateEndpoints
-          ? fail('network.privateEndpointSubnetId: required with enablePrivateEndpoints (or set enablePrivateEndpoints to false)')
-          : ''
-// The VNet of a subnet id: /subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/x
-var vnetId = join(take(split(endpointSubnetId, '/'), 9), '/')
-
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: {
     namePrefix: names.monitoring
+    appInsightsName: names.appInsights
     location: location
     tags: tags
     existingWorkspaceId: logAnalyticsWorkspaceId
     retentionInDays: logRetentionInDays
-    principalId: identity.outputs.principalId
+    identityId: identity.id
+    principalId: identity.properties.principalId
   }
 }
 
@@ -139,9 +226,12 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     privateOnly: enablePrivateEndpoints
+    enableQueues: enableQueues
     deploymentContainerName: names.deploymentContainer
     checkpointTableName: checkpointTableName
-    principalId: identity.outputs.principalId
+    identityId: identity.id
+    principalId: identity.properties.principalId
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }
 }
 
@@ -153,25 +243,39 @@ module keyVault 'modules/key-vault.bicep' = {
     tags: tags
     privateOnly: enablePrivateEndpoints
     allowedIpRanges: keyVaultAllowedIpRanges
-    principalId: identity.outputs.principalId
+    identityId: identity.id
+    principalId: identity.properties.principalId
     tokenAdminPrincipalId: tokenAdminPrincipalId
     tokenAdminPrincipalType: tokenAdminPrincipalType
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }
 }
 
-module privateEndpoints 'modules/private-endpoints.bicep' = if (enablePrivateEndpoints) {
+module privateDns 'modules/private-dns.bicep' = if (!empty(zonesToCreate)) {
+  name: 'private-dns'
+  params: {
+    zoneNames: map(zonesToCreate, g => zoneNames[g])
+    vnetIds: dnsVnetIds
+    tags: tags
+  }
+  dependsOn: [newNetwork]
+}
+
+// Storage and Key Vault endpoints come before the app: the host must reach them privately when it starts.
+module backendEndpoints 'modules/private-endpoints.bicep' = if (enablePrivateEndpoints) {
   name: 'private-endpoints'
   params: {
-    namePrefix: baseName
+    namePrefix: base
     location: location
     tags: tags
     subnetId: endpointSubnetId
-    vnetId: vnetId
-    storageAccountId: storage.outputs.id
-    keyVaultId: keyVault.outputs.id
-    existingZoneIds: existingPrivateDnsZoneIds
+    endpoints: map(backendGroups, g => {
+      group: g
+      targetId: g == 'vault' ? resourceId('Microsoft.KeyVault/vaults', names.keyVault) : resourceId('Microsoft.Storage/storageAccounts', names.storage)
+      zoneId: zoneIds[g]
+    })
   }
+  dependsOn: [newNetwork, privateDns, storage, keyVault]
 }
 
 module functionApp 'modules/function-app.bicep' = {
@@ -180,58 +284,78 @@ module functionApp 'modules/function-app.bicep' = {
     name: names.functionApp
     location: location
     tags: tags
-    identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
     integrationSubnetId: integrationSubnetId
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
+    enableQueues: enableQueues
     tableEndpoint: storage.outputs.tableEndpoint
-    appInsightsName: monitoring.outputs.appInsightsName
+    appInsightsName: names.appInsights
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    publicNetworkAccess: functionAppPublicNetworkAccess
+    publicNetworkAccess: siteAccess
     inboundAllowedIpRanges: functionAppAllowedIpRanges
+    allowEventGrid: enableTokenExpiryEvents
     settings: relay
     checkpointTableName: checkpointTableName
     keyVaultUri: keyVault.outputs.uri
     tokenSecretName: tokenSecretName
     syslogTlsKeySecretName: syslogTlsKeySecretName
+    syslogTlsCaSecretName: syslogTlsCaSecretName
   }
-  // The app must not start before it can reach storage and Key Vault privately.
-  dependsOn: [privateEndpoints]
+  // The app must not start before it can reach storage and Key Vault privately (monitoring comes first through them).
+  dependsOn: [newNetwork, backendEndpoints]
+}
+
+module siteEndpoint 'modules/private-endpoints.bicep' = if (functionAppPrivateEndpoint) {
+  name: 'site-private-endpoint'
+  params: {
+    namePrefix: base
+    location: location
+    tags: tags
+    subnetId: endpointSubnetId
+    endpoints: [
+      { group: 'sites', targetId: resourceId('Microsoft.Web/sites', names.functionApp), zoneId: zoneIds.?sites ?? '' }
+    ]
+  }
+  dependsOn: [newNetwork, privateDns, functionApp]
 }
 
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
-    namePrefix: baseName
+    namePrefix: base
     location: location
     tags: tags
-    appInsightsId: monitoring.outputs.appInsightsId
-    actionGroupId: alertActionGroupId
+    appInsightsId: resourceId('Microsoft.Insights/components', names.appInsights)
+    actionGroupId: alertActionGroup
+    emailAddresses: alertEmailAddresses
     lagThresholdSeconds: lagAlertThresholdSeconds
     silenceWindow: silenceAlertWindow
   }
+  dependsOn: [monitoring]
 }
 
 module tokenEvents 'modules/token-events.bicep' = if (enableTokenExpiryEvents) {
   name: 'token-events'
   params: {
-    namePrefix: baseName
+    namePrefix: base
     location: location
     tags: tags
-    keyVaultName: keyVault.outputs.name
-    functionAppName: functionApp.outputs.name
+    keyVaultName: names.keyVault
+    functionAppName: names.functionApp
     tokenSecretName: tokenSecretName
   }
+  dependsOn: [keyVault, functionApp]
 }
 
 // Names only: the token is stored after deployment and never passes through the template or its outputs.
-output functionAppName string = functionApp.outputs.name
+output functionAppName string = names.functionApp
 output functionAppHostName string = functionApp.outputs.defaultHostName
-output keyVaultName string = keyVault.outputs.name
+output keyVaultName string = names.keyVault
 output tokenSecretName string = tokenSecretName
-output storageAccountName string = storage.outputs.name
-output identityClientId string = identity.outputs.clientId
-output appInsightsName string = monitoring.outputs.appInsightsName
+output storageAccountName string = names.storage
+output identityClientId string = identity.properties.clientId
+output appInsightsName string = names.appInsights

@@ -6,7 +6,7 @@
 var roleIds = {
   // Host storage: the Functions host takes blob leases (timer singleton) and reads the Flex deployment package.
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  // Host storage: queues the host uses internally.
+  // Host queues: only with enableQueues (the multi-tenant fan-out); the single-tenant triggers use none.
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   // The checkpoint table only (assigned at table scope).
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'

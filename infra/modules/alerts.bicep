@@ -7,15 +7,32 @@ param namePrefix string
 param location string
 param tags object
 param appInsightsId string
-@description('Action group to notify; empty: the rules fire into the portal only.')
+@description('Existing action group to notify; empty: a new one for emailAddresses.')
 param actionGroupId string
+@description('E-mail receivers of the new action group (when actionGroupId is empty).')
+param emailAddresses string[]
 @description('Alert when the oldest undelivered event is older than this many seconds.')
 param lagThresholdSeconds int
 @description('Alert when no run has reported lag for this long (the relay stopped); a log alert window size.')
 @allowed(['PT30M', 'PT45M', 'PT1H', 'PT2H', 'PT3H', 'PT6H'])
 param silenceWindow string
 
-var actions = empty(actionGroupId) ? {} : { actionGroups: [actionGroupId] }
+// main.bicep refuses a deployment with neither: a relay that fails silently is what it exists to prevent.
+resource emailGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (empty(actionGroupId)) {
+  name: 'ag-${namePrefix}-relay'
+  location: 'global'
+  tags: tags
+  properties: {
+    // At most 12 characters: the short name appears in the e-mails.
+    groupShortName: take('relay-${namePrefix}', 12)
+    enabled: true
+    emailReceivers: [
+      for (address, i) in emailAddresses: { name: 'email-${i}', emailAddress: address, useCommonAlertSchema: true }
+    ]
+  }
+}
+
+var actions = { actionGroups: [empty(actionGroupId) ? emailGroup.id : actionGroupId] }
 
 // A run failed: the failure metric, an unhandled exception or an error trace from the 'relay' function.
 resource failure 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {

@@ -12,6 +12,8 @@ param integrationSubnetId string
 param deploymentContainerUrl string
 param blobEndpoint string
 param queueEndpoint string
+@description('Give the host its queue endpoint (multi-tenant fan-out); off: no host queues. A parameter, not empty(queueEndpoint): the endpoint is known only during deployment, and the settings object must be predictable.')
+param enableQueues bool
 param tableEndpoint string
 param appInsightsName string
 @allowed([512, 2048, 4096])
@@ -23,6 +25,8 @@ param maximumInstanceCount int
 param publicNetworkAccess string
 @description('Public IPv4 ranges (CIDR) allowed to call the app (the status endpoint); empty allows any caller with a function key.')
 param inboundAllowedIpRanges string[]
+@description('Allow the AzureEventGrid service tag through the IP allow-list (token expiry events are on).')
+param allowEventGrid bool
 param settings relaySettings
 param checkpointTableName string
 @description('Vault URI (https://<vault>.vault.azure.net/) holding the secrets below.')
@@ -31,6 +35,8 @@ param keyVaultUri string
 param tokenSecretName string
 @description('Secret holding the syslog mTLS client key (PEM); empty: no client key.')
 param syslogTlsKeySecretName string
+@description('Secret holding the CA bundle (PEM) for the SIEM certificate; empty: settings.SYSLOG_TLS_CA or the system CAs.')
+param syslogTlsCaSecretName string
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -51,11 +57,11 @@ var platformSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
-  AzureWebJobsStorage__queueServiceUri: queueEndpoint
   AzureWebJobsStorage__tableServiceUri: tableEndpoint
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
+var queueSettings = enableQueues ? { AzureWebJobsStorage__queueServiceUri: queueEndpoint } : {}
 
 // Settings the relay's code reads that this template derives from what it creates.
 var derivedSettings = union(
@@ -69,13 +75,19 @@ var derivedSettings = union(
   // the deployment.
   empty(syslogTlsKeySecretName)
     ? {}
-    : { SYSLOG_TLS_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${syslogTlsKeySecretName})' }
+    : { SYSLOG_TLS_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${syslogTlsKeySecretName})' },
+  // A multi-line PEM is awkward in a parameter file; the vault holds it and the platform resolves it the same way.
+  empty(syslogTlsCaSecretName)
+    ? {}
+    : empty(settings.?SYSLOG_TLS_CA ?? '')
+        ? { SYSLOG_TLS_CA: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${syslogTlsCaSecretName})' }
+        : fail('syslogTlsCaSecretName: give the CA either inline (relay.SYSLOG_TLS_CA) or as a Key Vault secret, not both')
 )
 
 // The deployer's relay settings; keys left out are not set, so the code's defaults apply.
 var chosenSettings = toObject(filter(items(settings), s => !empty(s.?value)), s => s.key, s => string(s.?value))
 
-var ipRestrictions = [
+var allowListRules = [
   for (range, i) in inboundAllowedIpRanges: {
     name: 'allow-${i}'
     action: 'Allow'
@@ -83,6 +95,13 @@ var ipRestrictions = [
     priority: 100 + i
   }
 ]
+var ipRestrictions = concat(
+  allowListRules,
+  // Event Grid delivers from its own public addresses: without this rule an allow-list drops every expiry event.
+  allowEventGrid && !empty(inboundAllowedIpRanges)
+    ? [{ name: 'allow-event-grid', action: 'Allow', tag: 'ServiceTag', ipAddress: 'AzureEventGrid', priority: 300 }]
+    : []
+)
 
 resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
@@ -131,7 +150,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(platformSettings, derivedSettings, chosenSettings)
+    properties: union(platformSettings, queueSettings, derivedSettings, chosenSettings)
   }
 
   // No FTP or basic-auth deployment: publishing uses Entra tokens (az login / func azure functionapp publish).

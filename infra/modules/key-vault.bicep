@@ -9,6 +9,8 @@ param tags object
 param privateOnly bool
 @description('Public IPv4 ranges allowed through the vault firewall when privateOnly (e.g. the deployer storing the token).')
 param allowedIpRanges string[]
+@description('Resource id of the app identity: the role assignment name derives from it (known before deployment).')
+param identityId string
 @description('Principal id of the app identity (Key Vault Secrets User).')
 param principalId string
 @description('Optional principal that stores and rotates the token (Key Vault Secrets Officer).')
@@ -41,7 +43,7 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
 }
 
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, roleIds.keyVaultSecretsUser)
+  name: guid(vault.id, identityId, roleIds.keyVaultSecretsUser)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)

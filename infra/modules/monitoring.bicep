@@ -4,11 +4,14 @@
 import { roleIds } from '../roles.bicep'
 
 param namePrefix string
+param appInsightsName string
 param location string
 param tags object
 @description('Resource id of an existing Log Analytics workspace; empty creates one.')
 param existingWorkspaceId string
 param retentionInDays int
+@description('Resource id of the app identity: the role assignment name derives from it (known before deployment).')
+param identityId string
 param principalId string
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = if (empty(existingWorkspaceId)) {
@@ -25,7 +28,7 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = if (e
 var workspaceId = empty(existingWorkspaceId) ? workspace.id : existingWorkspaceId
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
-  name: 'appi-${namePrefix}'
+  name: appInsightsName
   location: location
   tags: tags
   kind: 'web'
@@ -40,7 +43,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, principalId, roleIds.monitoringMetricsPublisher)
+  name: guid(appInsights.id, identityId, roleIds.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)

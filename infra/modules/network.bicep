@@ -4,15 +4,14 @@
 param name string
 param location string
 param tags object
+@description('No "_" in the name: Flex Consumption rejects integration subnets whose name contains one.')
+param integrationSubnetName string
+param endpointSubnetName string
 param addressPrefix string
 param integrationSubnetPrefix string
 param privateEndpointSubnetPrefix string
 @description('Give the integration subnet internet egress through a NAT gateway (one static public IP).')
 param natGateway bool
-
-// Subnet names avoid "_": Flex Consumption rejects integration subnets whose name contains one.
-var integrationSubnetName = 'snet-relay-integration'
-var privateEndpointSubnetName = 'snet-relay-endpoints'
 
 // Empty NSGs keep the platform defaults but give the customer a place for egress rules to the SIEM
 // (NSGs on the integration subnet apply to the syslog traffic).
@@ -69,7 +68,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
         }
       }
       {
-        name: privateEndpointSubnetName
+        name: endpointSubnetName
         properties: {
           addressPrefix: privateEndpointSubnetPrefix
           networkSecurityGroup: { id: endpointNsg.id }
@@ -84,7 +83,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
   }
 
   resource endpointSubnet 'subnets' existing = {
-    name: privateEndpointSubnetName
+    name: endpointSubnetName
   }
 }
 

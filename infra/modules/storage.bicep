@@ -1,5 +1,5 @@
 // Host storage for the function app: identity-only (shared key off), the Flex deployment container, the checkpoint
-// table, and the app identity's least-privilege data roles.
+// table, the app identity's least-privilege data roles, and audit logs of every data-plane read, write and delete.
 
 import { roleIds } from '../roles.bicep'
 
@@ -10,8 +10,13 @@ param tags object
 param privateOnly bool
 param deploymentContainerName string
 param checkpointTableName string
-@description('Principal id of the app identity.')
+@description('Grant the host queue role (multi-tenant fan-out); off: nothing uses queues.')
+param enableQueues bool
+@description('Resource id of the app identity: role assignment names derive from it (known before deployment).')
+param identityId string
+@description('Principal id of the app identity (a property only: it is known only once the identity exists).')
 param principalId string
+param logAnalyticsWorkspaceId string
 
 resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: name
@@ -58,6 +63,10 @@ resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     }
   }
 
+  resource queueService 'queueServices' existing = {
+    name: 'default'
+  }
+
   resource tableService 'tableServices' = {
     name: 'default'
 
@@ -67,10 +76,10 @@ resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   }
 }
 
-// Assignment names are guid(scope, principal, role): redeploying finds the same assignment instead of failing
-// with RoleAssignmentExists.
+// Assignment names are guid(scope, identity resource id, role): redeploying finds the same assignment instead of
+// failing with RoleAssignmentExists, and what-if can name it before the identity exists.
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, principalId, roleIds.storageBlobDataOwner)
+  name: guid(account.id, identityId, roleIds.storageBlobDataOwner)
   scope: account
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
@@ -79,8 +88,9 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, principalId, roleIds.storageQueueDataContributor)
+// Queues only for the multi-tenant fan-out: timer, HTTP and Event Grid triggers use blobs (leases) alone.
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (enableQueues) {
+  name: guid(account.id, identityId, roleIds.storageQueueDataContributor)
   scope: account
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataContributor)
@@ -91,12 +101,44 @@ resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 // Table access is scoped to the checkpoint table alone.
 resource checkpointContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account::tableService::checkpointTable.id, principalId, roleIds.storageTableDataContributor)
+  name: guid(account::tableService::checkpointTable.id, identityId, roleIds.storageTableDataContributor)
   scope: account::tableService::checkpointTable
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageTableDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
+  }
+}
+
+// Audit: StorageRead, StorageWrite and StorageDelete of the data the relay keeps (checkpoints, the app package, host
+// leases). 2021-05-01-preview is the newest version with categoryGroup (as for the vault's audit setting).
+#disable-next-line use-recent-api-versions
+resource blobAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit'
+  scope: account::blobService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [{ categoryGroup: 'audit', enabled: true }]
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource tableAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit'
+  scope: account::tableService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [{ categoryGroup: 'audit', enabled: true }]
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource queueAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (enableQueues) {
+  name: 'audit'
+  scope: account::queueService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [{ categoryGroup: 'audit', enabled: true }]
   }
 }
 

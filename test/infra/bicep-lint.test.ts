@@ -15,6 +15,8 @@ const securityRules = [
   'no-unused-vars',
   'use-resource-symbol-reference',
   'use-recent-api-versions',
+  // az deployment group what-if must be able to predict every nested resource (issue: seven findings before).
+  'what-if-short-circuiting',
 ];
 
 let build: { result: CliResult; templates: Map<string, ArmTemplate> };
@@ -77,6 +79,27 @@ describe('bicepconfig.json', () => {
       const result = await bicep(['lint', probe, '--config', path.join(infraDir, 'bicepconfig.json')]);
       expect(result.code).not.toBe(0);
       expect(result.output).toMatch(/Error outputs-should-not-contain-secrets/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes the linter fail a module whose resource name comes from another resource at run time', async () => {
+    // What-if short-circuits such a module: it cannot name what the module deploys.
+    const dir = await mkdtemp(path.join(tmpdir(), 'bicep-probe-'));
+    await writeFile(
+      path.join(dir, 'child.bicep'),
+      "param principalId string\nresource a 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {\n  name: 'id-${principalId}'\n  location: 'westeurope'\n}\n",
+    );
+    await writeFile(
+      path.join(dir, 'probe.bicep'),
+      "resource id 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {\n  name: 'x'\n  location: 'westeurope'\n}\n" +
+        "module child 'child.bicep' = {\n  name: 'child'\n  params: { principalId: id.properties.principalId }\n}\n",
+    );
+    try {
+      const result = await bicep(['lint', path.join(dir, 'probe.bicep'), '--config', path.join(infraDir, 'bicepconfig.json')]);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/Error what-if-short-circuiting/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -13,25 +13,38 @@ export const infraDir = path.join(repoRoot, 'infra');
 /** Installed by .ci/setup-system.sh from NuGet (Azure.Bicep.CommandLine.linux-x64). */
 export const bicepPath = path.join(repoRoot, '.tools', 'bicep', 'bicep');
 
+/**
+ * The example parameter file reads the token administrator's object id from this variable (docs/deployment.md, step 1),
+ * and fails to compile without it. Tests set a fixed id unless the caller passes its own environment.
+ */
+export const tokenAdminEnv = 'RELAY_TOKEN_ADMIN_ID';
+export const testTokenAdminId = '44444444-4444-4444-4444-444444444444';
+
 export interface CliResult {
   code: number;
   output: string;
 }
 
 /** Runs the Bicep CLI from the repository root; never throws on a non-zero exit (the caller asserts on it). */
-export async function bicep(args: string[]): Promise<CliResult> {
+export async function bicep(args: string[], env: NodeJS.ProcessEnv = { [tokenAdminEnv]: testTokenAdminId }): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(bicepPath, args, {
       cwd: repoRoot,
       maxBuffer: 64 * 1024 * 1024,
       // Keep the CLI offline and quiet: no telemetry, no registry restore.
-      env: { ...process.env, BICEP_TELEMETRY_ENABLED: 'false', DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+      env: { ...withoutTokenAdmin(process.env), ...env, BICEP_TELEMETRY_ENABLED: 'false', DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
     });
     return { code: 0, output: `${stdout}${stderr}`.trim() };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() };
   }
+}
+
+function withoutTokenAdmin(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy[tokenAdminEnv];
+  return copy;
 }
 
 export type Json = Record<string, unknown>;

@@ -27,11 +27,15 @@ param baseName = 'relaytest'
 param network = { mode: 'new', addressPrefix: '10.9.0.0/24', integrationSubnetPrefix: '10.9.0.0/26', privateEndpointSubnetPrefix: '10.9.0.64/27' }
 param enablePrivateEndpoints = false
 param relay = { MDCA_PORTAL_URL: 'https://contoso.portal.cloudappsecurity.com', MDCA_AUTH: 'entra', SYSLOG_HOST: '10.1.2.3' }
+param alertEmailAddresses = ['soc@example.com']
 `;
 const hubZones = `
 param baseName = 'relayhub'
 param network = { mode: 'existing', integrationSubnetId: '/subscriptions/${snapshotScope.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-int', privateEndpointSubnetId: '/subscriptions/${snapshotScope.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-pe' }
 param existingPrivateDnsZoneIds = { blob: '${hubZone('privatelink.blob.core.windows.net')}', vault: '${hubZone('privatelink.vaultcore.azure.net')}' }
+param createPrivateDnsZones = true
+param enableQueues = true
+param alertEmailAddresses = ['soc@example.com']
 param tokenAdminPrincipalId = '${adminId}'
 param tokenAdminPrincipalType = 'Group'
 param relay = { MDCA_PORTAL_URL: 'https://contoso.portal.cloudappsecurity.com', SYSLOG_HOST: '10.1.2.3' }
@@ -94,7 +98,9 @@ beforeAll(async () => {
 param network = { mode: 'new' }
 param relay = ${bicepObject(fullRelay)}
 param syslogTlsKeySecretName = 'syslog-client-key'
-param enableTokenExpiryEvents = true`;
+param enableTokenExpiryEvents = true
+param enableQueues = true
+param alertEmailAddresses = ['soc@example.com']`;
   const runs = await Promise.all([
     snapshot(await exampleParamsBody()),
     snapshot(publicNewVnet),
@@ -102,7 +108,8 @@ param enableTokenExpiryEvents = true`;
     snapshot(fullParams),
     snapshot(`param baseName = 'relaybad'
 param network = { mode: 'existing', integrationSubnetId: '/subscriptions/${snapshotScope.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-int' }
-param relay = { MDCA_PORTAL_URL: 'https://contoso.portal.cloudappsecurity.com', SYSLOG_HOST: '10.1.2.3' }`),
+param relay = { MDCA_PORTAL_URL: 'https://contoso.portal.cloudappsecurity.com', SYSLOG_HOST: '10.1.2.3' }
+param alertEmailAddresses = ['soc@example.com']`),
   ]);
   missingEndpointSubnet = runs.pop()!.result;
   for (const run of runs) if (!run.snapshot) throw new Error(`bicep snapshot failed:\n${run.result.output}`);
@@ -118,20 +125,19 @@ const groupIds = (s: Snapshot): string[] =>
     .sort();
 
 describe('private endpoints switched on (the example parameters)', () => {
-  it('reach blob, queue, table and the vault through private endpoints in the given subnet', () => {
-    expect(groupIds(example)).toEqual(['blob', 'queue', 'table', 'vault']);
+  it('reach blob, table and the vault (no queue: nothing uses one) through private endpoints in the given subnet', () => {
+    expect(groupIds(example)).toEqual(['blob', 'table', 'vault']);
     for (const pe of res(example, 'Microsoft.Network/privateEndpoints')) {
       expect((props(pe).subnet as Json).id).toMatch(/\/virtualNetworks\/vnet-soc\/subnets\/snet-endpoints$/);
     }
   });
 
-  it('register each endpoint in a privatelink zone linked to the VNet', () => {
-    const zones = res(example, 'Microsoft.Network/privateDnsZones').map((z) => String(z.name));
-    for (const g of ['blob', 'queue', 'table', 'vaultcore']) expect(zones.some((z) => z.includes('privatelink') && z.includes(g)), g).toBe(true);
-    const links = res(example, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks');
-    expect(links).toHaveLength(4);
-    for (const l of links) expect(((props(l).virtualNetwork as Json).id as string)).toMatch(/\/virtualNetworks\/vnet-soc$/);
-    expect(res(example, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups')).toHaveLength(4);
+  it('register each endpoint in the hub zone it was given and create no zone of its own', () => {
+    expect(res(example, 'Microsoft.Network/privateDnsZones')).toHaveLength(0);
+    expect(res(example, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks')).toHaveLength(0);
+    const groups = res(example, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups');
+    expect(groups).toHaveLength(3);
+    for (const g of groups) expect(JSON.stringify(props(g))).toMatch(/rg-hub-dns\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\./);
   });
 
   it('close public network access to storage and the vault', () => {
@@ -191,6 +197,10 @@ describe('existing (hub) private DNS zones', () => {
     const zones = res(hub, 'Microsoft.Network/privateDnsZones').map((z) => String(z.name));
     expect(zones).toHaveLength(2);
     expect(zones.some((z) => z.includes('queue'))).toBe(true);
+    // createPrivateDnsZones: the missing ones are created and linked to the one VNet (both subnets are in vnet-a).
+    const links = res(hub, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks');
+    expect(links).toHaveLength(2);
+    for (const l of links) expect(String((props(l).virtualNetwork as Json).id)).toMatch(/\/virtualnetworks\/vnet-a$/);
     expect(zones.some((z) => z.includes('table'))).toBe(true);
     const groups = JSON.stringify(res(hub, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups'));
     expect(groups).toContain(hubZone('privatelink.blob.core.windows.net'));
@@ -200,40 +210,51 @@ describe('existing (hub) private DNS zones', () => {
 });
 
 describe('role assignments', () => {
-  // guid(scope.id, principalId, roleId): the same deployment always yields the same name.
+  // guid(scope.id, identity resource id, roleId): the same deployment always yields the same name, known before the
+  // identity exists (what-if can predict it).
   const guidName = /^\[guid\('([^']+)', (.+), '([0-9a-f-]{36})'\)\]$/;
 
   const assignments = (s: Snapshot) =>
     res(s, 'Microsoft.Authorization/roleAssignments').map((a) => {
-      const m = guidName.exec(String(a.name));
-      if (!m) throw new Error(`role assignment name is not guid(scope, principal, role): ${String(a.name)}`);
-      const [, scope, principal, role] = m as unknown as [string, string, string, string];
-      return { scope, principal, role, id: String(a.id), p: props(a) };
+      const id = String(a.id);
+      const at = id.indexOf('/providers/Microsoft.Authorization/roleAssignments/');
+      if (at < 0) throw new Error(`role assignment id has no scope: ${id}`);
+      const role = String(props(a).roleDefinitionId).split('/').pop()!;
+      return { scope: id.slice(0, at), role, name: String(a.name), id, p: props(a) };
     });
 
-  it('are named guid(scope id, principal id, role id) and agree with their own properties', () => {
-    for (const a of assignments(example)) {
+  it('are named guid(scope id, identity id, role id), evaluated before deployment, and agree with their properties', () => {
+    const identity = only(example.predictedResources, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+    const found = assignments(example);
+    expect(found.length).toBeGreaterThan(0);
+    for (const a of found.filter((x) => x.role !== roles.keyVaultSecretsOfficer)) {
+      // A literal GUID, not an expression: what-if can name every assignment (no short-circuit).
+      expect(a.name).toBe(armGuid(a.scope, String(identity.id), a.role));
       expect(a.p.roleDefinitionId).toBe(`/subscriptions/${snapshotScope.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${a.role}`);
-      expect(a.principal).toBe(String(a.p.principalId).replace(/^\[|\]$/g, ''));
-      // The assignment lives at the scope its name was derived from.
-      expect(a.id.startsWith(`[extensionResourceId('${a.scope}', 'Microsoft.Authorization/roleAssignments'`)).toBe(true);
+      expect(String(a.p.principalId)).toContain(`'${String(identity.id)}'`);
+      expect(String(a.p.principalId)).toMatch(/\.principalId\]$/);
       expect(a.p.principalType).toBe('ServicePrincipal');
     }
   });
 
   it('grant the app identity exactly the least-privilege roles, each on its narrowest scope', () => {
-    const granted = assignments(example).map((a) => `${a.scope.split('/providers/')[1]} ${a.role}`).sort();
+    const granted = assignments(example)
+      .filter((a) => a.role !== roles.keyVaultSecretsOfficer)
+      .map((a) => `${a.scope.split('/providers/')[1]} ${a.role}`)
+      .sort();
     const st = 'Microsoft.Storage/storageAccounts/';
     const expected = [
       expect.stringMatching(new RegExp(`^${st}[a-z0-9]+ ${roles.storageBlobDataOwner}$`)),
-      expect.stringMatching(new RegExp(`^${st}[a-z0-9]+ ${roles.storageQueueDataContributor}$`)),
       expect.stringMatching(new RegExp(`^${st}[a-z0-9]+/tableServices/default/tables/relaycheckpoints ${roles.storageTableDataContributor}$`)),
       expect.stringMatching(new RegExp(`^Microsoft.KeyVault/vaults/[a-z0-9-]+ ${roles.keyVaultSecretsUser}$`)),
       expect.stringMatching(new RegExp(`^Microsoft.Insights/components/[a-z0-9-]+ ${roles.monitoringMetricsPublisher}$`)),
     ];
-    expect(granted).toHaveLength(5);
+    expect(granted).toHaveLength(4);
     expect(granted).toEqual(expect.arrayContaining(expected));
-    for (const a of assignments(example)) expect(a.principal).toMatch(/userAssignedIdentities\/id-mdcarelay'/);
+    expect(JSON.stringify(res(example, 'Microsoft.Authorization/roleAssignments'))).not.toContain(roles.storageQueueDataContributor);
+    for (const a of assignments(example).filter((x) => x.role !== roles.keyVaultSecretsOfficer)) {
+      expect(String(a.p.principalId)).toMatch(/userAssignedIdentities\/id-mdcarelay'/);
+    }
   });
 
   it('give the token administrator Secrets Officer on the vault only when one is named', () => {
@@ -246,7 +267,7 @@ describe('role assignments', () => {
     expect(props(officer[0]!).principalId).toBe(adminId);
     expect(props(officer[0]!).principalType).toBe('Group');
     expect(String(props(officer[0]!).roleDefinitionId)).toMatch(new RegExp(`/${roles.keyVaultSecretsOfficer}$`));
-    expect(JSON.stringify(res(example, 'Microsoft.Authorization/roleAssignments'))).not.toContain(roles.keyVaultSecretsOfficer);
+    expect(JSON.stringify(res(open, 'Microsoft.Authorization/roleAssignments'))).not.toContain(roles.keyVaultSecretsOfficer);
   });
 });
 
@@ -354,7 +375,10 @@ describe('app settings against src/config/settings.ts', () => {
   it('uses identity-based host storage and Entra auth to Application Insights', () => {
     const settings = appSettings(open);
     expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
-    for (const k of ['blob', 'queue', 'table']) expect(Object.keys(settings)).toContain(`AzureWebJobsStorage__${k}ServiceUri`);
+    for (const k of ['blob', 'table']) expect(Object.keys(settings)).toContain(`AzureWebJobsStorage__${k}ServiceUri`);
+    // Queues only with enableQueues (the multi-tenant fan-out).
+    expect(Object.keys(settings)).not.toContain('AzureWebJobsStorage__queueServiceUri');
+    expect(Object.keys(appSettings(full))).toContain('AzureWebJobsStorage__queueServiceUri');
     expect(Object.keys(settings)).not.toContain('AzureWebJobsStorage');
     expect(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)).toContain('Authorization=AAD');
   });
