@@ -3,18 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
 import { loadConfig } from '../../src/config/load.js';
 import { SETTINGS } from '../../src/config/settings.js';
+import { expectRelayErrorSync } from '../support/relay-error.js';
 import { fakeToken } from '../support/secrets.js';
 
 const token = fakeToken('config token');
 const base = { MDCA_PORTAL_URL: 'https://contoso.eu2.portal.cloudappsecurity.com', MDCA_TOKEN: token, SYSLOG_HOST: '10.1.2.3', RELAY_STATE_DIR: '/tmp/x' };
 
+/** The CONFIG_INVALID message refusing `raw` (fails the test if the configuration loads). */
 function problems(raw: Record<string, string | undefined>, context: 'cli' | 'function' = 'cli'): string {
-  try {
-    loadConfig(raw, context);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
+  return expectRelayErrorSync(() => loadConfig(raw, context), 'CONFIG_INVALID', 'config').message;
 }
 
 describe('configuration', () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { countExternalIds } from '../support/external-ids.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
@@ -65,12 +66,8 @@ describe('a backfill killed with SIGKILL 20 times', () => {
     expect(final.code, `final run: ${final.stdout}\n${final.stderr.slice(-2000)}`).toBe(0);
 
     const lines = await syslog.waitForLines(TOTAL, 30_000);
-    const counts = new Map<string, number>();
-    for (const line of lines) {
-      const id = /externalId=([0-9a-f]{24})/.exec(line)?.[1];
-      expect(id, `a line without an alert id: ${line.slice(0, 120)}`).toBeDefined();
-      counts.set(id!, (counts.get(id!) ?? 0) + 1);
-    }
+    const { counts, unidentified } = countExternalIds(lines);
+    expect(unidentified.map((l) => l.slice(0, 120)), 'lines without an alert id').toEqual([]);
     const missing = sim.all('alerts').filter((a) => !counts.has(a._id));
     expect(missing).toHaveLength(0);
     const duplicates = lines.length - counts.size;

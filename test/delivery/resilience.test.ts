@@ -8,6 +8,7 @@ import { statusView } from '../../src/pipeline/status-view.js';
 import { createTokenProvider } from '../../src/secrets/index.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { countExternalIds } from '../support/external-ids.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startBlackhole, TestCredential } from '../support/keyvault-server.js';
 import { fakeToken } from '../support/secrets.js';
@@ -48,12 +49,7 @@ function config(relayName: string, extra: Record<string, string> = {}) {
 }
 
 async function idCounts(ids: string[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>(ids.map((id) => [id, 0]));
-  for (const line of await syslog.lines()) {
-    const id = /externalId=([0-9a-f]{24})/.exec(line)?.[1];
-    if (id && counts.has(id)) counts.set(id, counts.get(id)! + 1);
-  }
-  return counts;
+  return countExternalIds(await syslog.lines(), ids).counts;
 }
 
 describe('delivery', () => {

@@ -2,10 +2,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { isRelayError } from '../../src/errors.js';
 import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { relayErrorOrNothing } from '../support/relay-error.js';
 import { fastClient, staticToken } from './helpers.js';
 
 let sim: Simulator;
@@ -17,14 +17,10 @@ afterEach(() => sim.close());
 
 const q = { filters: {}, limit: 100 };
 
+/** `CODE: message` of the RelayError `p` rejects with, or 'no error'. */
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'no error';
-  } catch (err) {
-    if (isRelayError(err)) return `${err.code}: ${err.message}`;
-    throw err;
-  }
+  const err = await relayErrorOrNothing(p);
+  return err ? `${err.code}: ${err.message}` : 'no error';
 }
 
 describe('mdca client', () => {

@@ -1,11 +1,11 @@
 // Through a real forward proxy (Debian's tinyproxy on loopback): the client works via HTTP CONNECT,
 // credentials are sent to the proxy, and a bad proxy address is the clear "invalid proxy" error.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { isRelayError } from '../../src/errors.js';
 import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { freePort } from '../support/ports.js';
+import { relayErrorOrNothing } from '../support/relay-error.js';
 import { startTinyproxy, type Tinyproxy } from '../support/tinyproxy.js';
 import { drain, fastClient } from './helpers.js';
 
@@ -23,13 +23,8 @@ afterAll(async () => {
 beforeEach(() => resetTenantBuckets());
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isRelayError(err)) return { code: err.code, message: err.message };
-    throw err;
-  }
-  return { code: 'none', message: '' };
+  const err = await relayErrorOrNothing(p);
+  return err ? { code: err.code, message: err.message } : { code: 'none', message: '' };
 }
 
 const port = (url: string) => new URL(url).port;

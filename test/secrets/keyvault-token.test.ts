@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { KeyVaultTokenProvider } from '../../src/secrets/keyvault-token.js';
 import { sendWithFreshTokenOn401 } from '../../src/secrets/retry-on-401.js';
-import { isRelayError, RelayError } from '../../src/errors.js';
+import { RelayError } from '../../src/errors.js';
 import { KeyVaultServer, TEST_TENANT, startBlackhole } from '../support/keyvault-server.js';
 import { assertNoSecrets, fakeToken } from '../support/secrets.js';
 import { freePort } from '../support/ports.js';
+import { expectRelayError } from '../support/relay-error.js';
 
 let kv: KeyVaultServer;
 let secretName = '';
@@ -35,9 +36,7 @@ function provider(extra: Partial<ConstructorParameters<typeof KeyVaultTokenProvi
 }
 
 async function failure(p: Promise<unknown>): Promise<RelayError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!isRelayError(err)) throw new Error(`expected a RelayError, got ${String(err)}`);
-  assertNoSecrets(err.message, 'error message');
+  const err = await expectRelayError(p);
   assertNoSecrets(String(err.cause), 'error cause');
   expect(err.message).not.toContain(kv.credential.token);
   return err;

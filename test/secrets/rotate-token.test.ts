@@ -4,8 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { rotateToken, TOKEN_CONTENT_TYPE, type RotateTokenOptions } from '../../src/secrets/rotate.js';
 import { readTokenInput } from '../../src/secrets/read-token-input.js';
 import { KeyVaultTokenProvider } from '../../src/secrets/keyvault-token.js';
-import { RelayError, isRelayError } from '../../src/errors.js';
+import { RelayError } from '../../src/errors.js';
 import { KeyVaultServer } from '../support/keyvault-server.js';
+import { expectRelayError } from '../support/relay-error.js';
 import { assertNoSecrets, fakeToken } from '../support/secrets.js';
 
 let kv: KeyVaultServer;
@@ -29,12 +30,7 @@ function options(newToken: string, extra: Partial<RotateTokenOptions> = {}): Rot
   };
 }
 
-async function rejection(p: Promise<unknown>): Promise<RelayError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!isRelayError(err)) throw new Error(`expected a RelayError, got ${String(err)}`);
-  assertNoSecrets(err.message, 'error message');
-  return err;
-}
+const rejection = (p: Promise<unknown>): Promise<RelayError> => expectRelayError(p);
 
 const writes = (): number => kv.requests.filter((r) => r.method === 'PUT' && r.authorized && r.path.endsWith(`/${name}`)).length;
 

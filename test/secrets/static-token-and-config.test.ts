@@ -5,19 +5,11 @@ import { StaticTokenProvider } from '../../src/secrets/static-token.js';
 import { parseSecretUri, describeKeyVaultReference } from '../../src/secrets/keyvault-uri.js';
 import { KeyVaultTokenProvider } from '../../src/secrets/keyvault-token.js';
 import { EntraTokenProvider } from '../../src/secrets/entra-token.js';
-import { isRelayError, type RelayError } from '../../src/errors.js';
-import { assertNoSecrets, fakeToken } from '../support/secrets.js';
+import type { RelayError } from '../../src/errors.js';
+import { expectRelayErrorSync } from '../support/relay-error.js';
+import { fakeToken } from '../support/secrets.js';
 
-function thrown(fn: () => unknown): RelayError {
-  try {
-    fn();
-  } catch (err) {
-    if (!isRelayError(err)) throw err;
-    assertNoSecrets(err.message, 'error message');
-    return err;
-  }
-  throw new Error('expected a RelayError');
-}
+const thrown = (fn: () => unknown): RelayError => expectRelayErrorSync(fn);
 
 describe('a static API token', () => {
   test('is sent as "Token <t>" and is what secrets() reports', async () => {

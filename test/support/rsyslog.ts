@@ -5,9 +5,9 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpUdpPort } from './ports.js';
-import { makeDaemonDir, startDaemon, type Receiver, type ReceiverOptions } from './syslog-ng.js';
+import { makeDaemonDir, startDaemon, type Receiver, type ReceiverOptions } from './daemon.js';
 
-export type { Receiver, ReceiverOptions } from './syslog-ng.js';
+export type { Receiver, ReceiverOptions } from './daemon.js';
 
 /** <repo>/.tools/rsyslog, found from this file (works in any clone, not only /work/main). */
 export function rsyslogRoot(): string {

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { isRelayError } from '../../src/errors.js';
 import { createSender } from '../../src/syslog/index.js';
 import type { SyslogOptions } from '../../src/syslog/types.js';
-import { startSyslogNg, type Receiver, type ReceiverOptions } from '../support/syslog-ng.js';
-import { startRsyslog } from '../support/rsyslog.js';
+import { DAEMONS } from '../support/receivers.js';
+import type { Receiver } from '../support/daemon.js';
 import { seqOf, testEvents } from './events.js';
 
 const BATCH = 200;
@@ -25,10 +25,7 @@ function opts(r: Receiver): SyslogOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const daemons: Array<[string, (o: ReceiverOptions) => Promise<Receiver>]> = [
-  ['syslog-ng', startSyslogNg],
-  ['rsyslog', startRsyslog],
-];
+const daemons = DAEMONS;
 
 for (const [name, start] of daemons) {
   describe(`${name} killed and restarted ${KILLS} times mid-stream`, () => {

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSender } from '../../src/syslog/index.js';
 import type { SyslogOptions } from '../../src/syslog/types.js';
-import { parseReceivedLine, startSyslogNg, type Receiver, type ReceiverMode, type ReceiverOptions } from '../support/syslog-ng.js';
-import { startRsyslog } from '../support/rsyslog.js';
+import { DAEMONS } from '../support/receivers.js';
+import { parseReceivedLine, type Receiver, type ReceiverMode } from '../support/daemon.js';
 import { createTlsFiles, type TlsFiles } from '../support/tls-certs.js';
 import { testEvents } from './events.js';
 
@@ -28,10 +28,7 @@ function optionsFor(mode: ReceiverMode, r: Receiver): SyslogOptions {
   };
 }
 
-const daemons: Array<[string, (o: ReceiverOptions) => Promise<Receiver>]> = [
-  ['syslog-ng', startSyslogNg],
-  ['rsyslog', startRsyslog],
-];
+const daemons = DAEMONS;
 
 for (const [name, start] of daemons) {
   describe(`delivery to ${name}`, () => {

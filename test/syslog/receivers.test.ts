@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import tls from 'node:tls';
 import dgram from 'node:dgram';
-import { parseReceivedLine, startSyslogNg, type Receiver, type ReceiverMode, type ReceiverOptions } from '../support/syslog-ng.js';
-import { startRsyslog } from '../support/rsyslog.js';
+import { DAEMONS } from '../support/receivers.js';
+import { parseReceivedLine, type Receiver, type ReceiverMode } from '../support/daemon.js';
 import { createTlsFiles, type TlsFiles } from '../support/tls-certs.js';
 
 const msgs = ['<164>Jan  2 03:04:05 host-a app-a: CEF:0|MCAS|SIEM_Agent|1|a|first|3|msg=one', '<165>1 2024-01-01T00:00:00.000Z host-b app-b - - - CEF:0|MCAS|SIEM_Agent|1|b|second|5|'];
@@ -35,10 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => files?.cleanup());
 
-const daemons: Array<[string, (o: ReceiverOptions) => Promise<Receiver>]> = [
-  ['syslog-ng', startSyslogNg],
-  ['rsyslog', startRsyslog],
-];
+const daemons = DAEMONS;
 for (const [name, start] of daemons) {
   describe(`${name} harness`, () => {
     for (const mode of ['tcp-lf', 'tcp-octet', 'tls', 'udp'] as const) {

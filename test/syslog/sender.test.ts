@@ -6,6 +6,7 @@ import { isRelayError, RelayError } from '../../src/errors.js';
 import { createSender } from '../../src/syslog/index.js';
 import type { StatusSyslogSender, SyslogHost, SyslogOptions } from '../../src/syslog/types.js';
 import { freePort } from '../support/ports.js';
+import { expectRelayError } from '../support/relay-error.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
 import { testEvents } from './events.js';
 
@@ -49,15 +50,7 @@ async function fakeReceiver(onSocket: (s: net.Socket, srv: net.Server) => void):
   return { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, server };
 }
 
-async function rejection(p: Promise<unknown>): Promise<RelayError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(isRelayError(err)).toBe(true);
-    return err as RelayError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (p: Promise<unknown>): Promise<RelayError> => expectRelayError(p);
 
 async function receiver(raw = true): Promise<Receiver> {
   const r = await startSyslogNg({ mode: 'tcp-octet', raw });
