@@ -101,7 +101,7 @@ describe('the redaction guard', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).not.toBe(0);
     const report = JSON.parse(out.slice(out.indexOf('{'))) as {
-      testResults: { assertionResults: { title: string; status: string; failureMessages: string[] }[] }[];
+      testResults: { name: string; status: string; message: string; assertionResults: { title: string; status: string; failureMessages: string[] }[] }[];
     };
     const results = Object.fromEntries(report.testResults.flatMap((f) => f.assertionResults).map((r) => [r.title, r]));
     expect(results['prints a registered token']?.status).toBe('failed');
@@ -110,5 +110,11 @@ describe('the redaction guard', () => {
     expect(results['logs an Authorization header']?.status).toBe('failed');
     expect(results['prints only redacted text']?.status).toBe('passed');
     expect(results['prints nothing secret']?.status).toBe('passed');
+    // Outside a test body: a beforeAll's output fails the file (not the clean test), a logger's line fails its test.
+    const hooks = report.testResults.find((f) => f.name.endsWith('leaks-outside-tests.fixture.ts'));
+    expect(hooks?.status).toBe('failed');
+    expect(hooks?.message).toMatch(/redaction guard: output written outside a test \(beforeAll, afterAll\) contains registered hook probe/);
+    expect(results['a clean test in a file whose beforeAll leaked']?.status).toBe('passed');
+    expect(results['logs a token through a logger with no other sink']?.failureMessages.join('')).toMatch(/contains registered logger probe/);
   }, 60_000);
 });

@@ -34,6 +34,11 @@ export interface Receiver {
   lines(): Promise<string[]>;
   /** Resolves with the lines once at least n are there; rejects after timeoutMs (default 20 s). */
   waitForLines(n: number, timeoutMs?: number): Promise<string[]>;
+  /**
+   * Resolves with the lines once `done(lines)` holds. For "nothing more arrived" checks: send a marker
+   * after what must not arrive, wait for the marker, then look (never a fixed wait).
+   */
+  waitFor(done: (lines: string[]) => boolean, timeoutMs?: number): Promise<string[]>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
@@ -188,6 +193,15 @@ export async function startDaemon(spec: DaemonSpec): Promise<Receiver> {
         const got = await lines();
         if (got.length >= n) return got;
         if (Date.now() > deadline) throw new Error(`${spec.name}: ${got.length} of ${n} lines after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async waitFor(done, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const got = await lines();
+        if (done(got)) return got;
+        if (Date.now() > deadline) throw new Error(`${spec.name}: the awaited line did not arrive in ${timeoutMs} ms (${got.length} lines)`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

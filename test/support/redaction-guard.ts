@@ -1,26 +1,31 @@
-// Suite-wide redaction guard (a vitest setup file): fails any test whose stdout, stderr or console output shows a secret.
+// Suite-wide redaction guard (a vitest setup file): fails any test, or the file's hooks, whose output
+// shows a secret: stdout, stderr, console, logger sinks and child processes handed to recordForGuard.
 import { format } from 'node:util';
-import { afterEach, beforeEach } from 'vitest';
-import { assertNoSecrets } from './secrets.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { assertNoSecrets, recordForGuard, takeRecorded } from './secrets.js';
 
-export { assertNoSecrets, fakeToken, registerSecret } from './secrets.js';
+export { assertNoSecrets, fakeToken, recordForGuard, registerSecret } from './secrets.js';
 
 // Why a guard and not a review rule: a token leaks through an unexpected path (an SDK error dump, a debug line),
 // so every test, whatever it tests, also tests that nothing it printed carried a registered secret, an
 // Authorization value, or AccountKey= / SharedAccessSignature= / sig= values.
+//
+// Capture runs for the whole file, not only inside tests: output of beforeAll/afterAll (daemons starting,
+// a relay run in setup) is checked in a file-level afterAll, which fails the file.
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 type ConsoleMethod = (typeof CONSOLE_METHODS)[number];
 
-let captured: string[] = [];
 let restore: (() => void) | undefined;
+/** Output of the file's hooks (beforeAll, afterAll, between tests): checked once the file is done. */
+let outside = '';
 
 function capture(): () => void {
   const outWrite = process.stdout.write;
   const errWrite = process.stderr.write;
   const wrap = (original: typeof process.stdout.write, stream: NodeJS.WriteStream): typeof process.stdout.write =>
     function (this: unknown, chunk: unknown, ...rest: unknown[]) {
-      captured.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      recordForGuard(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
       return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
     } as typeof process.stdout.write;
   process.stdout.write = wrap(outWrite, process.stdout);
@@ -31,7 +36,7 @@ function capture(): () => void {
     const original = console[m] as (...args: unknown[]) => void;
     originals.set(m, original);
     console[m] = (...args: unknown[]) => {
-      captured.push(format(...args));
+      recordForGuard(format(...args));
       original.apply(console, args);
     };
   }
@@ -42,21 +47,31 @@ function capture(): () => void {
   };
 }
 
-/** The output captured so far in the current test, cleared (for the guard's own tests and for inspecting output). */
+/** The output captured so far, cleared (for the guard's own tests and for inspecting output). */
 export function drainCapturedOutput(): string {
-  const text = captured.join('');
-  captured = [];
-  return text;
+  return takeRecorded();
 }
 
-beforeEach(() => {
-  captured = [];
+// Setup-file hooks run first (before*) and last (after*), so they enclose the file's own hooks.
+beforeAll(() => {
+  takeRecorded();
+  outside = '';
   restore = capture();
 });
 
+beforeEach(() => {
+  outside += takeRecorded();
+});
+
 afterEach(() => {
+  const text = takeRecorded();
+  if (text !== '') assertNoSecrets(text, 'output written during the test');
+});
+
+afterAll(() => {
   restore?.();
   restore = undefined;
-  const text = drainCapturedOutput();
-  if (text !== '') assertNoSecrets(text, 'output written during the test');
+  const text = outside + takeRecorded();
+  outside = '';
+  if (text !== '') assertNoSecrets(text, 'output written outside a test (beforeAll, afterAll)');
 });

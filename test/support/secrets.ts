@@ -5,6 +5,8 @@ import { findSecrets } from '../../src/secrets/redact.js';
 interface Registry {
   /** value -> label, so a failure can say which secret leaked without printing it. */
   values: Map<string, string>;
+  /** Output the guard has not checked yet: what a test, a hook, a logger sink or a child process wrote. */
+  pending?: string[];
 }
 
 // On globalThis: the setup file and the test file must see one registry even if a module is loaded twice.
@@ -44,4 +46,20 @@ export function assertNoSecrets(text: string, what = 'text'): void {
   if (found.length > 0) {
     throw new Error(`redaction guard: ${what} contains ${[...new Set(found)].join(', ')}`);
   }
+}
+
+/**
+ * Hands text to the suite-wide redaction guard (redaction-guard.ts), which checks it after the test, or
+ * after the file for text written in beforeAll/afterAll: for output that never reaches this process's
+ * stdout (a child process's stdout/stderr, a logger with no other sink, a Function's context.log).
+ */
+export function recordForGuard(text: string): void {
+  (registry.pending ??= []).push(text);
+}
+
+/** What was recorded since the last call, cleared (the guard's own use). */
+export function takeRecorded(): string {
+  const text = (registry.pending ?? []).join('');
+  registry.pending = [];
+  return text;
 }
