@@ -2,12 +2,13 @@
 // an unreachable Key Vault. Relays run in-process with an injected clock where hours must pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { createLogger, type Logger } from '../../src/ops/logger.js';
+import type { Logger } from '../../src/ops/logger.js';
 import { createRelay, createStore } from '../../src/pipeline/relay.js';
 import { statusView } from '../../src/pipeline/status-view.js';
 import { createTokenProvider } from '../../src/secrets/index.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { guardedLogger } from '../support/guard-sink.js';
 import { countExternalIds } from '../support/external-ids.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startBlackhole, TestCredential } from '../support/keyvault-server.js';
@@ -19,7 +20,8 @@ const token = fakeToken('resilience token');
 let sim: Simulator;
 let syslog: Receiver;
 let azurite: Azurite;
-const quiet: Logger = createLogger([]);
+// Every line the relay logs goes through the redaction guard.
+const quiet: Logger = guardedLogger();
 
 beforeAll(async () => {
   [sim, syslog, azurite] = await Promise.all([startSimulator({ tokens: [token], rateLimit: false }), startSyslogNg({ mode: 'tcp-octet', raw: true }), startAzurite()]);

@@ -5,6 +5,7 @@ import { validateFilters } from '../../src/mdca/filters.js';
 import { noProxyMatches, parseProxyAddress, proxyFor, redactProxy } from '../../src/mdca/proxy.js';
 import { TenantBucket } from '../../src/mdca/rate-bucket.js';
 import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../src/mdca/retry-policy.js';
+import { expectRelayErrorSync } from '../support/relay-error.js';
 
 describe('retry policy', () => {
   test('full jitter on 5xx grows exponentially up to the cap', () => {
@@ -76,12 +77,8 @@ describe('proxy address', () => {
     for (const bad of ['', 'proxy:99999', 'ftp://proxy:21', 'http://proxy:8080/path', 'pro xy:80']) {
       expect(() => parseProxyAddress(bad)).toThrow(/invalid proxy address/);
     }
-    try {
-      parseProxyAddress('http://user:hunter2@proxy:80/x');
-    } catch (err) {
-      expect(String((err as Error).message)).not.toContain('hunter2');
-      expect((err as { code: string }).code).toBe('INVALID_PROXY');
-    }
+    const err = expectRelayErrorSync(() => parseProxyAddress('http://user:hunter2@proxy:80/x'), 'INVALID_PROXY');
+    expect(err.message).not.toContain('hunter2');
   });
   test('HTTPS_PROXY applies to https, NO_PROXY exempts hosts, --proxy wins', () => {
     const target = new URL('https://contoso.eu2.portal.cloudappsecurity.com/');

@@ -5,13 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/ops/logger.js';
 import { createRelay } from '../../src/pipeline/relay.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { parseCef, stripPrefix } from '../support/cef-parser.js';
 import { lognormalize } from '../support/lognormalizer.js';
 import { startRsyslog, type Receiver } from '../support/rsyslog.js';
+import { guardedLogger } from '../support/guard-sink.js';
 import { fakeToken } from '../support/secrets.js';
 
 const token = fakeToken('heartbeat token');
@@ -34,10 +34,15 @@ describe('heartbeat', () => {
       'cli',
     );
     const relay = createRelay(config);
-    const logger = createLogger([]);
+    const logger = guardedLogger();
     expect((await relay.run({ logger })).sent).toBe(5);
     await relay.run({ logger }); // within the interval: no second heartbeat
-    const lines = await syslog.waitForLines(6);
+    // A marker alert relayed by a third run: once it is in, a second heartbeat of the run before would be too.
+    const [marker] = generateAlerts(1, { seed: 99, timestamp: Date.now() - 1000 });
+    sim.addAlerts([marker!]);
+    expect((await relay.run({ logger })).sent).toBe(1);
+    const lines = await syslog.waitFor((ls) => ls.some((l) => l.includes(marker!._id)));
+    expect(lines).toHaveLength(7);
     const beats = lines.filter((l) => l.includes('|RELAY_HEARTBEAT|'));
     expect(beats).toHaveLength(1);
     const prefix = stripPrefix(beats[0]!);

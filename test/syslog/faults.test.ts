@@ -72,7 +72,6 @@ for (const [name, start] of daemons) {
 
       const received = new Set<number>();
       // Everything confirmed must be in the file; allow the daemon a moment to write the last batch.
-      const want = confirmed.length * BATCH;
       const deadline = Date.now() + 10_000;
       let missing: number[];
       for (;;) {
@@ -93,8 +92,9 @@ for (const [name, start] of daemons) {
         const t = confirmTimes.get(b)!;
         return `batch ${b}: ${missing.filter((m) => m - (m % BATCH) === b).length} missing; kills at ${killTimes.map((k) => (k - t).toFixed(1)).join(', ')} ms from its confirmation`;
       });
-      expect(confirmed.length * BATCH).toBe(want);
+      expect(confirmed.length).toBeGreaterThan(5); // the stream did move on through the kills
       expect(lost).toEqual([]);
+      expect(received.size).toBeGreaterThanOrEqual(confirmed.length * BATCH);
       expect(failures).toBeGreaterThan(0); // the kills did hit the stream
       expect(sawDown).toBe(true);
       const st = sender.status();
