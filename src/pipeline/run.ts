@@ -117,8 +117,8 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
       noteBatch(deps.logger, dataType, batch, warnings, narrowedLogged);
       narrowedLogged ||= batch.overlapNarrowedTo !== undefined;
       const lines = batch.records.map((r) => format(deps.formatter, dataType, r));
+      pending = lines.length; // from here some may have reached the receiver
       if (lines.length > 0) await deps.sender.deliver(lines, signal);
-      pending = lines.length;
       await keeper.commit(batch.cursor, lines.length, signal);
       pending = 0;
       summary.sent += lines.length;
@@ -138,6 +138,9 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     if (pending > 0 && (error.code === 'CHECKPOINT_CONFLICT' || error.code === 'LEASE_LOST')) {
       // Sent, then the lease was gone: not a clean yield. The other runner may send these again.
       error = new RelayError('LEASE_LOST', 'checkpoint', `${pending} ${dataType} events were delivered, then the lease was lost before their checkpoint (${error.message}); another runner may deliver them again`, { cause: error });
+    } else if (error.code === 'LEASE_LOST' && isRelayError(error.cause, 'CHECKPOINT_CONFLICT')) {
+      // Taken over while only reading: nothing of ours is in flight, so this is a clean yield.
+      error = new RelayError('CHECKPOINT_CONFLICT', 'checkpoint', `another runner took the ${dataType} lease while this run was reading; nothing was in flight`, { cause: error });
     }
     summary.error = error;
     // The checkpoint keeps the last committed cursor: nothing undelivered is skipped.

@@ -137,6 +137,38 @@ describe('the lease', () => {
     }
   });
 
+  it('a lease taken over while a page is being read: the run stops at once, a clean yield, nothing of that page sent', async () => {
+    const now = Date.now();
+    const alerts = generateAlerts(150, { seed: 43, start: now - 10 * MIN, end: now - 1000 });
+    sim.addAlerts(alerts);
+    const cfg = config('taken-while-reading');
+    cfg.relay.leaseMs = 1_500;
+    const store = createStore(cfg);
+    const relay = createRelay(cfg);
+    try {
+      // The second page answers after 5 s; meanwhile another host takes the lease.
+      let delayed = 0;
+      const base = sim.stats.requests;
+      sim.setFaultRule(() => (sim.stats.requests - base === 2 && delayed++ === 0 ? { kind: 'delay', ms: 5_000 } : undefined));
+      const running = relay.run({ logger: recorder() });
+      await new Promise((r) => setTimeout(r, 1_000));
+      const cp = (await store.readCheckpoint('alerts'))!;
+      await store.writeCheckpoint('alerts', { ...cp.value, lease: { owner: 'other-host:1:y', host: 'other-host', pid: 1, until: Date.now() + 60 * MIN } }, cp.etag);
+      const result = await running;
+      sim.setFaultRule(undefined);
+      // A yield, not LEASE_LOST: the run stopped before that page was delivered (had it waited for the
+      // answer, it would have delivered, then failed to commit).
+      expect(result.yielded).toBe(true);
+      expect(result.error).toBeUndefined();
+      expect(result.sent).toBe(100); // the first page only
+      const mine = (await store.readCheckpoint('alerts'))!.value;
+      expect(mine.lease?.owner).toBe('other-host:1:y');
+    } finally {
+      sim.setFaultRule(undefined);
+      await relay.close();
+    }
+  });
+
   it('a lease taken over while a batch is being delivered is a failure that says so, never a clean yield', async () => {
     const now = Date.now();
     const alerts = generateAlerts(120, { seed: 42, start: now - 10 * MIN, end: now - 1000 });
