@@ -2,11 +2,12 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { runCli } from '../support/cli.js';
 import { startRsyslog, type Receiver } from '../support/rsyslog.js';
+import { assertNoSecretsInDir } from '../support/secret-scan.js';
 import { assertNoSecrets, fakeToken } from '../support/secrets.js';
 import { seedLines } from '../support/seed-lines.js';
 
@@ -14,14 +15,32 @@ const token = fakeToken('cli e2e token');
 let sim: Simulator;
 let syslog: Receiver;
 let dir: string;
+let state: string;
 
+// Each test has its own simulator (the seed alerts plus what it adds) and its own state directory, so
+// none depends on another having run; rsyslog is shared and its lines are counted from each test's start.
 beforeAll(async () => {
-  [sim, syslog] = await Promise.all([startSimulator({ tokens: [token], includeSeedAlerts: true }), startRsyslog({ mode: 'tcp-lf', raw: true })]);
+  syslog = await startRsyslog({ mode: 'tcp-lf', raw: true });
   dir = await mkdtemp(path.join(os.tmpdir(), 'relay-cli-e2e-'));
 });
 afterAll(async () => {
-  await Promise.all([sim?.close(), syslog?.stop()]);
+  await syslog?.stop();
+  // Checkpoints, status records and log files of every test: no secret.
+  if (dir) expect(await assertNoSecretsInDir(dir)).toBeGreaterThan(0);
 });
+beforeEach(async () => {
+  sim = await startSimulator({ tokens: [token], includeSeedAlerts: true });
+  state = await mkdtemp(path.join(dir, 'state-'));
+});
+afterEach(async () => sim?.close());
+
+/** A first run of this test's relay: the six seed alerts delivered and a checkpoint written. */
+async function relayOnce(): Promise<void> {
+  const already = (await syslog.lines()).length;
+  const r = await runCli(['run', '--once', '--token', token], env());
+  expect(r.code, r.stderr).toBe(0);
+  await syslog.waitForLines(already + 6);
+}
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -32,7 +51,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     // count unless SupportOctetCountedFraming="off": octet counting is the framing it reads safely.
     SYSLOG_FRAMING: 'octet-counting',
     SIEM_FORMAT: 'arcsight',
-    RELAY_STATE_DIR: path.join(dir, 'state'),
+    RELAY_STATE_DIR: state,
     RELAY_INITIAL_LOOKBACK: 'P4000D',
     HEARTBEAT_INTERVAL: 'PT0S',
     ...extra,
@@ -47,12 +66,13 @@ describe('mdca-siem-relay (CLI)', () => {
   });
 
   it('relays the seed alerts with --token, then nothing, then only a new alert', async () => {
-    const logs = path.join(dir, 'logs');
+    const logs = path.join(state, 'logs');
+    const already = (await syslog.lines()).length;
     const first = await runCli(['run', '--once', '--token', token, '--logsDirectory', logs], env());
     expect(first.stderr + first.stdout).not.toMatch(/error/i);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/relay success sent=6 /);
-    expect([...(await syslog.waitForLines(6))].sort()).toEqual([...seedLines()].sort());
+    expect([...(await syslog.waitForLines(already + 6)).slice(already)].sort()).toEqual([...seedLines()].sort());
 
     const second = await runCli(['run', '--once'], env({ MDCA_TOKEN: token }));
     expect(second.stdout).toMatch(/relay success sent=0 /);
@@ -61,7 +81,9 @@ describe('mdca-siem-relay (CLI)', () => {
     sim.addAlerts([fresh!]);
     const third = await runCli(['run', '--once'], env({ MDCA_TOKEN: token }));
     expect(third.stdout).toMatch(/relay success sent=1 /);
-    const lines = await syslog.waitForLines(7);
+    // The fresh alert arrives last: once it is in, a re-sent seed alert of the second run would be in too.
+    const lines = (await syslog.waitFor((ls) => ls.some((l) => l.includes(fresh!._id)))).slice(already);
+    expect(lines).toHaveLength(7);
     expect(lines.filter((l) => l.includes(fresh!._id))).toHaveLength(1);
 
     const logText = (await Promise.all((await readdir(logs)).map((f) => readFile(path.join(logs, f), 'utf8')))).join('');
@@ -71,6 +93,7 @@ describe('mdca-siem-relay (CLI)', () => {
   });
 
   it('shows the status as Connected with the watermark', async () => {
+    await relayOnce();
     const r = await runCli(['status', '--json'], env({ MDCA_TOKEN: token }));
     expect(r.code).toBe(0);
     const view = JSON.parse(r.stdout) as { state: string; watermarks: Record<string, string> };
@@ -80,7 +103,8 @@ describe('mdca-siem-relay (CLI)', () => {
   });
 
   it('exits 2 naming each bad setting, and leaves the checkpoint untouched', async () => {
-    const stateFile = path.join(dir, 'state', '127.0.0.1', 'checkpoint-alerts.json');
+    await relayOnce();
+    const stateFile = path.join(state, '127.0.0.1', 'checkpoint-alerts.json');
     const before = await readFile(stateFile, 'utf8');
     const r = await runCli(['run', '--once', '--token', token], env({ MDCA_PORTAL_URL: 'http://portal.example.com', SYSLOG_PORT: '70000', RELAY_INITIAL_LOOKBACK: 'two days' }));
     expect(r.code).toBe(2);
@@ -92,7 +116,8 @@ describe('mdca-siem-relay (CLI)', () => {
   });
 
   it('replays a past range without moving the live checkpoint', async () => {
-    const stateFile = path.join(dir, 'state', '127.0.0.1', 'checkpoint-alerts.json');
+    await relayOnce();
+    const stateFile = path.join(state, '127.0.0.1', 'checkpoint-alerts.json');
     const before = JSON.parse(await readFile(stateFile, 'utf8')) as { value: { cursor: unknown } };
     const already = (await syslog.lines()).length;
     const r = await runCli(['replay', '--from', '2017-07-16T00:00:00Z', '--to', '2017-07-16T23:59:59Z'], env({ MDCA_TOKEN: token }));
@@ -105,7 +130,7 @@ describe('mdca-siem-relay (CLI)', () => {
   });
 
   it('rejects a wrong token as "token rejected" and exits 1', async () => {
-    const r = await runCli(['run', '--once'], env({ MDCA_TOKEN: fakeToken('wrong token'), RELAY_STATE_DIR: path.join(dir, 'state-wrong') }));
+    const r = await runCli(['run', '--once'], env({ MDCA_TOKEN: fakeToken('wrong token') }));
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/TOKEN_REJECTED/);
     assertNoSecrets(r.stdout + r.stderr, 'CLI output');
