@@ -212,8 +212,6 @@ describe('existing (hub) private DNS zones', () => {
 describe('role assignments', () => {
   // guid(scope.id, identity resource id, roleId): the same deployment always yields the same name, known before the
   // identity exists (what-if can predict it).
-  const guidName = /^\[guid\('([^']+)', (.+), '([0-9a-f-]{36})'\)\]$/;
-
   const assignments = (s: Snapshot) =>
     res(s, 'Microsoft.Authorization/roleAssignments').map((a) => {
       const id = String(a.id);
