@@ -25,10 +25,19 @@ fi
 $SUDO pkill -x syslog-ng 2>/dev/null || true
 command -v tinyproxy >/dev/null && $SUDO pkill -x tinyproxy 2>/dev/null || true
 
-# rsyslog: unpacked, never installed (it conflicts with syslog-ng-core).
-if [ ! -x "$tools/rsyslog/usr/sbin/rsyslogd" ]; then
+# rsyslog: unpacked, never installed (it conflicts with syslog-ng-core). rsyslog-relp brings imrelp,
+# librelp0 its library (found through LD_LIBRARY_PATH by test/support/rsyslog.ts). Each part is
+# checked on its own, so a tree unpacked before RELP was added still gains imrelp.
+rs_pkgs=()
+[ -x "$tools/rsyslog/usr/sbin/rsyslogd" ] || rs_pkgs+=(rsyslog rsyslog-gnutls)
+[ -f "$tools/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so" ] || rs_pkgs+=(rsyslog-relp)
+compgen -G "$tools/rsyslog/usr/lib/x86_64-linux-gnu/librelp.so.0*" >/dev/null || rs_pkgs+=(librelp0)
+if [ ${#rs_pkgs[@]} -gt 0 ]; then
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download rsyslog rsyslog-gnutls >/dev/null)
+  if ! (cd "$tmp" && apt-get download "${rs_pkgs[@]}" >/dev/null 2>&1); then
+    $SUDO apt-get update -qq
+    (cd "$tmp" && apt-get download "${rs_pkgs[@]}" >/dev/null)
+  fi
   for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tools/rsyslog"; done
   rm -rf "$tmp"
 fi

@@ -42,7 +42,7 @@ async function probeConnect(config: RelayConfig): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(new RelayError('SYSLOG_UNREACHABLE', 'send', `${h.host}:${h.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
       const socket =
-        protocol === 'tls'
+        protocol === 'tls' || protocol === 'relp-tls'
           ? tls.connect({ host: h.host, port: h.port, ca: config.syslog.tls?.ca, cert: config.syslog.tls?.cert, key: config.syslog.tls?.key, servername: config.syslog.tls?.servername ?? (net.isIP(h.host) ? undefined : h.host), minVersion: 'TLSv1.2' }, () => {
               socket.end();
               resolve();

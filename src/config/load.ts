@@ -44,7 +44,7 @@ const FIELDS = {
   no_proxy: text,
   SYSLOG_HOST: required('(the syslog receiver address)'),
   SYSLOG_PORT: optionalInteger(1, 65535),
-  SYSLOG_PROTOCOL: oneOf(['tcp', 'udp', 'tls'] as const, 'tcp'),
+  SYSLOG_PROTOCOL: oneOf(['tcp', 'udp', 'tls', 'relp', 'relp-tls'] as const, 'tcp'),
   SYSLOG_FRAMING: text,
   SYSLOG_TLS_CA: text,
   SYSLOG_TLS_CERT: text,
@@ -219,13 +219,14 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
     return { host: m[1]!.replace(/^\[|\]$/g, ''), port: own >= 1 && own <= 65535 ? own : port };
   });
   // TLS material with another protocol would be silently ignored: the user believes the link is encrypted.
-  if (protocol !== 'tls') {
+  const encrypted = protocol === 'tls' || protocol === 'relp-tls';
+  if (!encrypted) {
     for (const name of ['SYSLOG_TLS_CA', 'SYSLOG_TLS_CERT', 'SYSLOG_TLS_KEY', 'SYSLOG_TLS_SERVERNAME'] as const) {
-      if (p[name] !== undefined) problems.push(`${name}: is set but SYSLOG_PROTOCOL is ${protocol} (set SYSLOG_PROTOCOL=tls, or remove it)`);
+      if (p[name] !== undefined) problems.push(`${name}: is set but SYSLOG_PROTOCOL is ${protocol} (set SYSLOG_PROTOCOL=tls or relp-tls, or remove it)`);
     }
   }
   const tls =
-    protocol === 'tls'
+    encrypted
       ? { ca: readPem('SYSLOG_TLS_CA', p.SYSLOG_TLS_CA, problems), cert: readPem('SYSLOG_TLS_CERT', p.SYSLOG_TLS_CERT, problems), key: readPem('SYSLOG_TLS_KEY', p.SYSLOG_TLS_KEY, problems), servername: p.SYSLOG_TLS_SERVERNAME?.trim() }
       : undefined;
   if (tls) problems.push(...tlsMaterialProblems(tls.ca, tls.cert, tls.key));

@@ -30,9 +30,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   // Sink: syslog
   { name: 'SYSLOG_HOST', scope: 'both', example: '10.1.2.3', description: 'Syslog receiver; a comma-separated list is tried in order (fail-over), each entry `host` or `host:port` (`[v6]:port`). In Azure a private IP reached through VNet integration.' },
   { name: 'SYSLOG_PORT', scope: 'both', default: '514 (6514 for tls)', description: 'Receiver port, 1-65535.' },
-  { name: 'SYSLOG_PROTOCOL', scope: 'both', default: 'tcp', description: '`tcp`, `udp` or `tls`. tcp/tls confirm delivery before the checkpoint moves; udp is best effort.' },
+  { name: 'SYSLOG_PROTOCOL', scope: 'both', default: 'tcp', description: '`tcp`, `udp`, `tls`, `relp` or `relp-tls` (RELP, as rsyslog imrelp speaks it; relp-tls takes the SYSLOG_TLS_* settings). tcp/tls confirm delivery before the checkpoint moves; relp acknowledges every event (docs/syslog.md, RELP); udp is best effort.' },
   { name: 'SYSLOG_FRAMING', scope: 'both', default: 'lf (octet-counting for tls)', description: 'TCP framing: `lf` (ArcSight, Sentinel forwarders, syslog-ng network()) or `octet-counting` (RFC 6587; syslog-ng syslog(), RFC 5425).' },
-  { name: 'SYSLOG_TLS_CA', scope: 'both', description: 'PEM CA bundle (inline PEM or a file path) to trust instead of the system CAs. The SYSLOG_TLS_* settings are parsed at start-up and refused unless SYSLOG_PROTOCOL is tls.' },
+  { name: 'SYSLOG_TLS_CA', scope: 'both', description: 'PEM CA bundle (inline PEM or a file path) to trust instead of the system CAs. The SYSLOG_TLS_* settings are parsed at start-up and refused unless SYSLOG_PROTOCOL is tls or relp-tls.' },
   { name: 'SYSLOG_TLS_CERT', scope: 'both', description: 'Client certificate for mutual TLS (inline PEM or a file path).' },
   { name: 'SYSLOG_TLS_KEY', scope: 'both', secret: true, description: 'Private key of the client certificate (inline PEM or a file path).' },
   { name: 'SYSLOG_TLS_SERVERNAME', scope: 'both', description: 'Name to check the receiver certificate against when it differs from SYSLOG_HOST.' },

@@ -10,6 +10,8 @@
 //   once as smaller parts, down to one event; the size that worked is kept (batch-size.ts).
 //   deliver() resolves only when every part is confirmed; on rejection the pipeline sends the
 //   whole batch again (at least once; a resend may duplicate parts the receiver had read).
+// - relp / relp-tls: the receiver answered `200 OK` to every event (relp/sender.ts: one session
+//   kept open across batches, a window of unacknowledged frames, resent after a break).
 // - udp: every datagram was handed to the kernel; no guarantee (RFC 5426).
 // Batches are sent one at a time in call order; hosts are tried in the configured order, each
 // with its own backoff after a failure, so a dead primary is not retried on every batch.
@@ -24,6 +26,7 @@ import { connectTcp, hostLabel, socketErrorText } from './tcp.js';
 import { TlsConnector } from './tls.js';
 import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, SyslogHost, SyslogOptions } from './types.js';
 import { findOversize, UdpSender } from './udp.js';
+import { RelpSender } from './relp/sender.js';
 import { validateSyslogOptions } from './validate.js';
 
 export { validateSyslogOptions } from './validate.js';
@@ -47,6 +50,7 @@ export interface SenderDeps {
 export function createSender(options: SyslogOptions, deps: SenderDeps = {}): StatusSyslogSender {
   const problems = validateSyslogOptions(options);
   if (problems.length > 0) throw new RelayError('CONFIG_INVALID', 'config', `invalid syslog options: ${problems.join('; ')}`);
+  if (options.protocol === 'relp' || options.protocol === 'relp-tls') return new RelpSender(options, deps);
   return new Sender(options, deps);
 }
 

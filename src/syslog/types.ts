@@ -1,9 +1,11 @@
 // Contract of the syslog stage. "Delivered" is defined per transport:
 // - tcp / tls: the receiver has read every byte of the batch (confirmed by a graceful half-close
 //   that the peer answers with its own close, or an equivalent confirmation);
+// - relp / relp-tls: the receiver answered `200 OK` to every event's frame (RELP, as rsyslog's
+//   imrelp speaks it; what the ack means depends on the receiver's queue configuration);
 // - udp: every datagram was handed to the kernel; no delivery guarantee (RFC 5426).
 // See docs/syslog.md for what that does and does not promise.
-export type SyslogProtocol = 'tcp' | 'udp' | 'tls';
+export type SyslogProtocol = 'tcp' | 'udp' | 'tls' | 'relp' | 'relp-tls';
 export type TcpFraming = 'lf' | 'octet-counting';
 
 export interface SyslogHost {
@@ -39,6 +41,8 @@ export interface SyslogOptions {
     key?: string; // PEM private key
     servername?: string; // SNI and name check; defaults to the host
   };
+  /** relp / relp-tls: most frames sent and not yet acknowledged (default 128, librelp's own). */
+  relpWindow?: number;
   /** Default DEFAULT_RETRY in backoff.ts: 3 rounds, 250 ms doubling to 10 s. */
   retry?: RetryPolicy;
   /** tcp/tls: after the receiver's close, how long its next connection must stay open before the

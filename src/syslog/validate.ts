@@ -14,7 +14,7 @@ function positiveInt(v: unknown, max: number): boolean {
 /** Pure: returns one message per bad option (empty when the options are usable). */
 export function validateSyslogOptions(o: SyslogOptions): string[] {
   const problems: string[] = [];
-  if (!['tcp', 'udp', 'tls'].includes(o.protocol)) problems.push(`protocol: must be tcp, udp or tls (got ${JSON.stringify(o.protocol)})`);
+  if (!['tcp', 'udp', 'tls', 'relp', 'relp-tls'].includes(o.protocol)) problems.push(`protocol: must be tcp, udp, tls, relp or relp-tls (got ${JSON.stringify(o.protocol)})`);
   if (!['lf', 'octet-counting'].includes(o.framing)) problems.push(`framing: must be lf or octet-counting (got ${JSON.stringify(o.framing)})`);
   if (!Array.isArray(o.hosts) || o.hosts.length === 0) {
     problems.push('hosts: at least one receiver is required');
@@ -35,7 +35,7 @@ export function validateSyslogOptions(o: SyslogOptions): string[] {
   }
   if (o.tls !== undefined) {
     const t = o.tls;
-    if (o.protocol !== 'tls') problems.push(`tls: is set but protocol is ${o.protocol}`);
+    if (o.protocol !== 'tls' && o.protocol !== 'relp-tls') problems.push(`tls: is set but protocol is ${o.protocol}`);
     if (t.ca !== undefined && !PEM.test(t.ca)) problems.push('tls.ca: is not a PEM bundle');
     if (t.cert !== undefined && !PEM.test(t.cert)) problems.push('tls.cert: is not a PEM certificate');
     if (t.key !== undefined && !PEM.test(t.key)) problems.push('tls.key: is not a PEM private key'); // never echo the key
@@ -47,6 +47,8 @@ export function validateSyslogOptions(o: SyslogOptions): string[] {
   if (o.confirmSettleMs !== undefined && !(Number.isInteger(o.confirmSettleMs) && o.confirmSettleMs >= 0 && o.confirmSettleMs <= 60_000)) {
     problems.push(`confirmSettleMs: must be an integer 0-60000 ms (got ${JSON.stringify(o.confirmSettleMs)})`);
   }
+  // librelp's own default window is 128; a huge one only piles unacknowledged frames in memory.
+  if (o.relpWindow !== undefined && !positiveInt(o.relpWindow, 10_000)) problems.push(`relpWindow: must be an integer 1-10000 (got ${JSON.stringify(o.relpWindow)})`);
   if (o.retry !== undefined) {
     const r = o.retry;
     if (!positiveInt(r.attempts, 100)) problems.push(`retry.attempts: must be an integer 1-100 (got ${JSON.stringify(r.attempts)})`);

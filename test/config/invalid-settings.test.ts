@@ -61,7 +61,7 @@ const TABLE: Record<string, Entry> = {
   no_proxy: { free: 'the lower-case spelling of NO_PROXY' },
   SYSLOG_HOST: { bad: ['bad host name!', ',', '10.0.0.5:0', '10.0.0.5:1e3', '10.0.0.5:65536', '10.0.0.5:', 'tcp://10.0.0.5:514', '[::1]:99999'] },
   SYSLOG_PORT: { bad: ['0', '65536', '1e3', '0x1bb', '514.0', '-514', 'syslog'] },
-  SYSLOG_PROTOCOL: { bad: ['smoke', 'relp'] },
+  SYSLOG_PROTOCOL: { bad: ['smoke', 'relp_tls'] },
   SYSLOG_FRAMING: { bad: ['xml', 'octet counting', 'nul'] },
   SYSLOG_TLS_CA: {
     bad: [
