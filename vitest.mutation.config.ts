@@ -6,6 +6,7 @@ export const mutationTests = [
   'test/state/policy.test.ts',
   'test/state/keeper.test.ts',
   'test/mdca/policies.test.ts',
+  'test/mdca/retry-and-rate.test.ts',
   'test/mdca/sent-window.test.ts',
   'test/mdca/sent-window.mutation.test.ts',
   'test/mdca/reader-rules.test.ts',
@@ -18,7 +19,7 @@ export const mutationTests = [
 export default defineConfig({
   test: {
     include: mutationTests,
-    testTimeout: 30_000,
+    testTimeout: 10_000,
     pool: 'forks',
     setupFiles: ['test/support/redaction-guard.ts'],
   },
