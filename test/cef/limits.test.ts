@@ -100,6 +100,15 @@ describe('truncateEscaped', () => {
     expect(truncateEscaped('a\\=b', 3)).toBe('a\\=');
     expect(truncateEscaped('\\\\\\\\', 3)).toBe('\\\\');
   });
+  it('counts each UTF-8 width from its first code point: U+0080 is 2 bytes, U+0800 3, U+E000 3, a surrogate pair 4', () => {
+    expect(truncateEscaped('\x80\x80', 3)).toBe('\x80');
+    expect(truncateEscaped('\u0800\u0800', 5)).toBe('\u0800');
+    expect(truncateEscaped('\ue000\ue000', 3)).toBe('\ue000');
+    // A pair is never split, from the first high surrogate (U+D800) to the last (U+DBFF).
+    expect(truncateEscaped('\u{10000}', 3)).toBe('');
+    expect(truncateEscaped('\u{10FFFF}', 3)).toBe('');
+    expect(truncateEscaped('a\u{10000}b', 5)).toBe('a\u{10000}');
+  });
   it('nothing fits in 0 or fewer bytes', () => {
     expect(truncateEscaped('abcdef', 0)).toBe('');
     expect(truncateEscaped('abcdef', -1)).toBe('');
@@ -171,10 +180,16 @@ describe('escaping', () => {
     expect(preCut('abcd', 3)).toBe('abc');
     expect(preCut('ab😀', 3)).toBe('ab');
     expect(preCut('a😀b', 3)).toBe('a😀');
+    expect(preCut('a\ud800\udc00', 2)).toBe('a');
+    expect(preCut('a\udbff\udfff', 2)).toBe('a');
+    // Within the limit it is kept whole, a trailing lone surrogate included (escaping replaces that).
+    expect(preCut('ab\ud83d', 3)).toBe('ab\ud83d');
   });
   it('keys keep only [A-Za-z0-9]', () => {
     expect(sanitizeKey('cs1Label')).toBe('cs1Label');
     expect(sanitizeKey('a b=c|1_é')).toBe('abc1');
     expect(sanitizeKey('===')).toBe('');
+    expect(sanitizeKey('a-b')).toBe('ab');
+    expect(sanitizeKey('-ab')).toBe('ab');
   });
 });

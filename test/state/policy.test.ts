@@ -35,6 +35,7 @@ describe('where a data type starts', () => {
 
 describe('relay state', () => {
   it('is Created until the first success', () => expect(relayState({ relayName: 'r', createdAt: now }, now)).toBe('Created'));
+  it('is Created before any status record exists', () => expect(relayState(undefined, now)).toBe('Created'));
   it('is Connected within 2 h of a success', () => expect(relayState({ relayName: 'r', createdAt: 0, lastSuccessAt: now - H }, now)).toBe('Connected'));
   it('is Connection error after 2 h', () => expect(relayState({ relayName: 'r', createdAt: 0, lastSuccessAt: now - 3 * H }, now)).toBe('Connection error'));
   it('is Disconnected after 12 h', () => expect(relayState({ relayName: 'r', createdAt: 0, lastSuccessAt: now - 13 * H }, now)).toBe('Disconnected'));
@@ -72,6 +73,8 @@ describe('leases', () => {
     expect(leaseIsLive(undefined, me, now, () => true)).toBe(false);
     // Another process on this host with a run that ended in this process's registry is still someone else's.
     expect(leaseIsLive({ owner: 'h:5:b', host: 'h', pid: 5, until: now + H }, me, now, () => true, () => false)).toBe(true);
+    // Without a registry of this process's runs, a lease of the same pid is taken for a run still going.
+    expect(leaseIsLive({ owner: 'h:1:b', host: 'h', pid: 1, until: now + H }, me, now, () => true)).toBe(true);
     // The same pid on another host is another machine's process.
     expect(leaseIsLive({ owner: 'o:1:b', host: 'o', pid: 1, until: now + H }, me, now, () => false, () => false)).toBe(true);
   });
