@@ -168,7 +168,7 @@ describe('commit and release', () => {
     const writes = store.writes.length;
     await k.release('failure'); // a second release writes nothing
     expect(store.writes).toHaveLength(writes);
-    await expectRelayError(k.commit(cursorAt(2), 1), 'INTERNAL', 'checkpoint');
+    expect((await expectRelayError(k.commit(cursorAt(2), 1), 'INTERNAL', 'checkpoint')).message).toBe('the alerts lease is not held');
   });
 
   it('writes are serialized, each on the ETag of the previous one', async () => {
@@ -271,6 +271,51 @@ describe('renewal while a page is in flight', () => {
     expect(t).toBe(T0 + 31_000); // lease until - every = 41 s - 10 s
     expect(lost[0]!.message).toMatch(/could not be renewed before it ran out/);
     expect((lost[0] as Error & { cause?: Error }).cause?.message).toBe('store unreachable');
+  });
+
+  it('a store that is unavailable (not a conflict) is retried, not taken for a lost lease', async () => {
+    vi.useFakeTimers();
+    const store = new MemoryStore();
+    const k = keeper(store);
+    await k.acquire(() => cursorAt(0));
+    const lost: RelayError[] = [];
+    k.keepAlive((e) => lost.push(e));
+    store.failWith = new RelayError('CHECKPOINT_UNAVAILABLE', 'checkpoint', 'table unreachable');
+    t = T0 + 10_000;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(lost).toEqual([]);
+    store.failWith = undefined;
+    t = T0 + 11_000;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(renewals(store)).toEqual([T0 + 11_000 + LEASE]);
+  });
+
+  it('renews on one timer, and nothing renews after the release, even when a renewal was in flight', async () => {
+    vi.useFakeTimers();
+    const store = new MemoryStore();
+    const k = keeper(store);
+    await k.acquire(() => cursorAt(0));
+    k.keepAlive(() => undefined);
+    k.keepAlive(() => undefined); // a second call replaces the first timer
+    expect(vi.getTimerCount()).toBe(1);
+    // The renewal's write is held until the release is queued behind it.
+    let letGo!: () => void;
+    const held = new Promise<void>((r) => (letGo = r));
+    const write = store.writeCheckpoint.bind(store);
+    store.writeCheckpoint = async (...args) => {
+      await held;
+      return write(...args);
+    };
+    await vi.advanceTimersByTimeAsync(10_000);
+    const released = k.release('success');
+    letGo();
+    await released;
+    const writes = store.writes.length;
+    // The renewal that finished behind the release may have set one more tick: it must write nothing and end.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(store.writes).toHaveLength(writes);
+    expect(store.rows.get('alerts')!.value.lease).toBeUndefined();
   });
 
   it('a renewal after the release is a no-op', async () => {
