@@ -36,6 +36,8 @@ export interface RelpResponse {
 
 export function parseResponse(data: Buffer): RelpResponse {
   const s = data.toString('utf8');
+  // librelp answers `close` with an empty rsp: no status at all, code 0 here.
+  if (s === '') return { code: 0, text: '', offers: new Map() };
   const nl = s.indexOf('\n');
   const first = nl < 0 ? s : s.slice(0, nl);
   const m = /^(\d{3})(?: (.*))?$/.exec(first);

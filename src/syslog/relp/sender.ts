@@ -215,6 +215,7 @@ export class RelpSender implements StatusSyslogSender {
     if (this.hostIndex >= 0 && this.hostIndex !== index) this.deps.onEvent?.({ type: 'failover', from: this.pool.host(this.hostIndex), to: s.host });
     this.hostIndex = index;
     this.session = s;
+    this.lastActivity = this.now();
     this.ackedOnSession = 0;
     this.sent = this.head; // everything unacknowledged goes (again) on this session, in order
     s.whenBroken((err) => {
@@ -241,7 +242,7 @@ export class RelpSender implements StatusSyslogSender {
     if (this.failuresInRow < this.retry.attempts * this.o.hosts.length) return false;
     this.failuresInRow = 0;
     const code = this.openedAny ? 'SYSLOG_SEND_FAILED' : 'SYSLOG_UNREACHABLE';
-    this.failAll(new RelayError(code, 'send', `events not acknowledged (${this.retry.attempts} round(s) over ${this.o.hosts.length} host(s)): ${this.lastErrText}`, { cause: this.lastErr }));
+    this.failAll(new RelayError(code, 'send', `${this.retry.attempts} round(s) over ${this.o.hosts.length} host(s): ${this.lastErrText}`, { cause: this.lastErr }));
     return true;
   }
 
@@ -251,7 +252,8 @@ export class RelpSender implements StatusSyslogSender {
     for (const c of calls) {
       if (c.settled) continue;
       const done = c.n - c.remaining;
-      const e = new RelayError(err.code, 'send', done === 0 ? `${c.n} events not delivered: ${err.message}` : `${c.remaining} of ${c.n} events not delivered (${done} acknowledged): ${err.message}`, { cause: err.cause });
+      const what = done === 0 ? `${c.n} events not delivered` : `${c.remaining} of ${c.n} events not delivered (${done} acknowledged)`;
+      const e = new RelayError(err.code, 'send', `${what} (${err.message})`, { cause: err.cause });
       this.settle(c, e);
     }
   }

@@ -1,0 +1,189 @@
+// RELP against the real rsyslog imrelp: events arrive byte for byte and in order, one session
+// carries many batches, and relp-tls checks the receiver's certificate (and presents ours when
+// the receiver requires it).
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSender } from '../../src/syslog/index.js';
+import type { StatusSyslogSender, SyslogOptions } from '../../src/syslog/types.js';
+import { freePort } from '../support/ports.js';
+import { expectRelayError } from '../support/relay-error.js';
+import { startRsyslog, type Receiver } from '../support/rsyslog.js';
+import { createTlsFiles, type TlsFiles } from '../support/tls-certs.js';
+import { testEvents } from './events.js';
+
+let pki: TlsFiles;
+let other: TlsFiles; // an unrelated CA
+let relp: Receiver;
+let relpTls: Receiver;
+let relpMutual: Receiver;
+beforeAll(async () => {
+  [pki, other] = await Promise.all([createTlsFiles(), createTlsFiles()]);
+  [relp, relpTls, relpMutual] = await Promise.all([
+    startRsyslog({ mode: 'relp', raw: true, ackMeansWritten: true }),
+    startRsyslog({ mode: 'relp-tls', raw: true, tls: pki, ackMeansWritten: true }),
+    startRsyslog({ mode: 'relp-tls', raw: true, tls: pki, ackMeansWritten: true, requireClientCert: true }),
+  ]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([relp?.stop(), relpTls?.stop(), relpMutual?.stop()]);
+  await Promise.all([pki?.cleanup(), other?.cleanup()]);
+});
+
+function opts(port: number, extra: Partial<SyslogOptions> = {}): SyslogOptions {
+  return {
+    protocol: 'relp',
+    hosts: [{ host: '127.0.0.1', port }],
+    framing: 'lf',
+    connectTimeoutMs: 5_000,
+    writeTimeoutMs: 10_000,
+    udpMaxBytes: 2048,
+    retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+    ...extra,
+  };
+}
+
+/** Lines of the receiver's file that carry `tag` (each test uses its own). */
+async function tagged(r: Receiver, tag: string): Promise<string[]> {
+  return (await r.lines()).filter((l) => l.includes(tag));
+}
+
+/** A TCP forwarder in front of the receiver that counts the connections it carried. */
+async function countingProxy(target: number): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const socks = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    n++;
+    const up = net.connect(target, '127.0.0.1');
+    for (const s of [client, up]) {
+      socks.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => socks.delete(s));
+    }
+    client.pipe(up).pipe(client);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    connections: () => n,
+    close: () => {
+      for (const s of socks) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function closing<T>(s: StatusSyslogSender, fn: (s: StatusSyslogSender) => Promise<T>): Promise<T> {
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+describe('RELP into rsyslog imrelp', () => {
+  it('delivers events byte for byte: RFC 5424 and 3164 headers, UTF-8, escapes, a 600-byte note, a 60 KB event', async () => {
+    const tag = 'bytes-1f3a';
+    const lines = [...testEvents(0, 8, tag).map((e) => e.line), `<134>1 - h a - - - ${tag} ${'y'.repeat(60_000)} end`];
+    const report = await closing(createSender(opts(relp.port)), (s) => s.deliver(lines));
+    expect(report).toMatchObject({ delivered: lines.length, confirmed: true, host: { port: relp.port } });
+    expect(report.bytes).toBe(lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0));
+    // With the "ack means written" configuration the lines are in the file when deliver() resolves.
+    expect(await tagged(relp, tag)).toEqual(lines);
+  });
+
+  it('delivers 10,000 events in order over one session kept open across 100 deliveries', async () => {
+    const tag = 'order-7c2e';
+    const proxy = await countingProxy(relp.port);
+    const events = testEvents(0, 10_000, tag).map((e) => e.line);
+    try {
+      await closing(createSender(opts(proxy.port)), async (s) => {
+        for (let i = 0; i < events.length; i += 100) {
+          const r = await s.deliver(events.slice(i, i + 100));
+          expect(r.delivered).toBe(100);
+        }
+      });
+    } finally {
+      await proxy.close();
+    }
+    expect(await tagged(relp, tag)).toEqual(events);
+    expect(proxy.connections()).toBe(1);
+  }, 60_000);
+
+  it('keeps call order when deliveries overlap (each resolves once its own events are acknowledged)', async () => {
+    const tag = 'overlap-55d1';
+    const batches = Array.from({ length: 10 }, (_, b) => testEvents(b * 50, 50, tag).map((e) => e.line));
+    const reports = await closing(createSender(opts(relp.port)), (s) => Promise.all(batches.map((b) => s.deliver(b))));
+    expect(reports.map((r) => r.delivered)).toEqual(batches.map(() => 50));
+    expect(await tagged(relp, tag)).toEqual(batches.flat());
+  });
+
+  it('a receiver that is not listening: SYSLOG_UNREACHABLE, nothing waits', async () => {
+    const port = await freePort();
+    await closing(createSender(opts(port)), async (s) => {
+      const err = await expectRelayError(s.deliver(['<134>1 - h a - - - nobody']), 'SYSLOG_UNREACHABLE', 'send');
+      expect(err.message).toMatch(/1 events not delivered/);
+      expect(s.status()).toMatchObject({ state: 'down', consecutiveFailures: 1 });
+    });
+  });
+
+  it('a plain TCP syslog listener is not a RELP receiver: the open is not answered, SYSLOG_UNREACHABLE', async () => {
+    const tcp = await startRsyslog({ mode: 'tcp-lf', raw: true });
+    try {
+      await closing(createSender(opts(tcp.port, { connectTimeoutMs: 1_000 })), async (s) => {
+        await expectRelayError(s.deliver(['<134>1 - h a - - - not relp']), 'SYSLOG_UNREACHABLE', 'send');
+      });
+    } finally {
+      await tcp.stop();
+    }
+  });
+});
+
+describe('RELP over TLS (relp-tls)', () => {
+  const tlsOpts = (r: Receiver, tls: SyslogOptions['tls']) => opts(r.port, { protocol: 'relp-tls', tls });
+
+  it('delivers when the receiver certificate chains to the given CA', async () => {
+    const tag = 'tls-ok-91b0';
+    const lines = testEvents(0, 20, tag).map((e) => e.line);
+    await closing(createSender(tlsOpts(relpTls, { ca: pki.ca })), (s) => s.deliver(lines));
+    expect(await tagged(relpTls, tag)).toEqual(lines);
+  });
+
+  it('refuses a receiver whose certificate does not chain to the given CA: nothing is sent', async () => {
+    const tag = 'tls-bad-ca-3d4e';
+    await closing(createSender(tlsOpts(relpTls, { ca: other.ca })), async (s) => {
+      const err = await expectRelayError(s.deliver([`<134>1 - h a - - - ${tag}`]), 'SYSLOG_UNREACHABLE', 'send');
+      expect(err.message).toMatch(/certificate/i);
+    });
+    // Marker after the refused event: once it is in, the refused one would be too.
+    const marker = `<134>1 - h a - - - marker-${tag}`;
+    await closing(createSender(tlsOpts(relpTls, { ca: pki.ca })), (s) => s.deliver([marker]));
+    const all = await relpTls.waitFor((l) => l.includes(marker));
+    expect(all.filter((l) => l.includes(tag))).toEqual([marker]);
+  });
+
+  it('refuses a certificate that does not name the host (tls.servername checked)', async () => {
+    await closing(createSender(tlsOpts(relpTls, { ca: pki.ca, servername: 'siem.example.org' })), async (s) => {
+      const err = await expectRelayError(s.deliver(['<134>1 - h a - - - wrong name']), 'SYSLOG_UNREACHABLE', 'send');
+      expect(err.message).toMatch(/siem\.example\.org|altnames|does not match/i);
+    });
+  });
+
+  it('mutual TLS: delivers with a client certificate signed by the receiver CA', async () => {
+    const tag = 'mtls-ok-0a7b';
+    const lines = testEvents(0, 20, tag).map((e) => e.line);
+    await closing(createSender(tlsOpts(relpMutual, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })), (s) => s.deliver(lines));
+    expect(await tagged(relpMutual, tag)).toEqual(lines);
+  });
+
+  it('mutual TLS: without a client certificate the receiver refuses the session, nothing is written', async () => {
+    const tag = 'mtls-none-6e2f';
+    await closing(createSender(tlsOpts(relpMutual, { ca: pki.ca })), async (s) => {
+      await expectRelayError(s.deliver([`<134>1 - h a - - - ${tag}`]), 'SYSLOG_UNREACHABLE', 'send');
+    });
+    const marker = `<134>1 - h a - - - marker-${tag}`;
+    await closing(createSender(tlsOpts(relpMutual, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })), (s) => s.deliver([marker]));
+    const all = await relpMutual.waitFor((l) => l.includes(marker));
+    expect(all.filter((l) => l.includes(tag))).toEqual([marker]);
+  });
+});
