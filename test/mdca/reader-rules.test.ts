@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import type { MdcaClient, ListQuery, ListResult } from '../../src/mdca/client.js';
 import type { Clock } from '../../src/mdca/clock.js';
-import { readBatches, readRange, SUSPECT_SKEW_MS } from '../../src/mdca/reader.js';
+import { readBatches, readRange } from '../../src/mdca/reader.js';
 import type { Batch, Cursor } from '../../src/mdca/source-types.js';
 import type { MdcaRecord } from '../../src/mdca/types.js';
 import { expectRelayError } from '../support/relay-error.js';
@@ -34,6 +34,7 @@ interface Call {
   skip: number;
   limit: number;
   at: number;
+  sort?: string;
 }
 
 /** An in-memory API answering the reader's queries: date gte/lte, id neq, ascending date, skip, limit. */
@@ -44,7 +45,7 @@ function fakeApi(o: FakeOptions, clock: { now(): number }) {
     async list(_dataType: string, q: ListQuery, signal?: AbortSignal): Promise<ListResult> {
       signal?.throwIfAborted();
       q.onRequest?.();
-      calls.push({ filters: structuredClone(q.filters), skip: q.skip ?? 0, limit: q.limit, at: clock.now() });
+      calls.push({ filters: structuredClone(q.filters), skip: q.skip ?? 0, limit: q.limit, at: clock.now(), sort: `${q.sortField} ${q.sortDirection}` });
       const date = q.filters.date as { gte: number; lte?: number };
       const neqRaw = o.ignoreNeq ? [] : (q.filters.id?.neq ?? []);
       const neq = new Set(Array.isArray(neqRaw) ? (neqRaw as string[]) : [neqRaw as string]);
@@ -90,8 +91,10 @@ describe('what the reader asks for', () => {
     const cursor: Cursor = { watermark: T - MIN, sent: { a: T - 2 * MIN, b: T - 30 * MIN } };
     const { run, calls } = read({ records: [] }, cursor, { filters: { severity: { eq: [2] } } });
     const [batch] = await run;
-    expect(calls).toEqual([{ filters: { severity: { eq: [2] }, date: { gte: T - MIN - OVERLAP }, id: { neq: ['a'] } }, skip: 0, limit: 100, at: T }]);
+    expect(calls).toEqual([{ filters: { severity: { eq: [2] }, date: { gte: T - MIN - OVERLAP }, id: { neq: ['a'] } }, skip: 0, limit: 100, at: T, sort: 'date asc' }]);
     expect(batch!.records).toEqual([]);
+    // Nothing suspect, no notice, no narrowing: the batch says nothing about them.
+    expect(Object.keys(batch!).sort()).toEqual(['cursor', 'dataType', 'duplicates', 'records', 'requests']);
   });
 
   test('the user filters on date and id are kept and extended, not replaced', async () => {
@@ -170,13 +173,17 @@ describe('where the watermark may go', () => {
 
   test('a record from the future is delivered once, reported as suspect, and does not carry the watermark', async () => {
     const future = rec('future', T + 10 * MIN);
-    const nearFuture = rec('skewed', T + SUSPECT_SKEW_MS); // within the normal skew
-    const { run } = read({ records: [rec('now', T - MIN), nearFuture, future] }, { watermark: T - MIN, sent: {} });
+    const nearFuture = rec('skewed', T + 5 * MIN); // 5 minutes of clock skew are normal
+    const justOver = rec('over', T + 5 * MIN + 1);
+    const { run } = read({ records: [rec('now', T - MIN), nearFuture, justOver, future] }, { watermark: T - MIN, sent: {} });
     const [b] = await run;
-    expect(b!.records.map((r) => r._id)).toEqual(['now', 'skewed', 'future']);
-    expect(b!.suspect).toEqual([{ id: 'future', timestamp: T + 10 * MIN }]);
+    expect(b!.records.map((r) => r._id)).toEqual(['now', 'skewed', 'over', 'future']);
+    expect(b!.suspect).toEqual([
+      { id: 'over', timestamp: T + 5 * MIN + 1 },
+      { id: 'future', timestamp: T + 10 * MIN },
+    ]);
     expect(b!.cursor.watermark).toBe(T);
-    expect(b!.cursor.sent).toMatchObject({ future: T + 10 * MIN, skewed: T + SUSPECT_SKEW_MS });
+    expect(b!.cursor.sent).toMatchObject({ future: T + 10 * MIN, skewed: T + 5 * MIN });
   });
 
   test('a future record on a full page does not move the watermark past the request time either', async () => {
@@ -204,6 +211,10 @@ describe('where the watermark may go', () => {
     expect(ids(batches)).toEqual(['a', 'b']);
     expect(api.calls[0]!.filters.date).toEqual({ gte: T - 50 * MIN, lte: T - 40 * MIN });
     expect(batches.at(-1)!.cursor.watermark).toBe(T - 40 * MIN);
+    // A range ending after its last record: the watermark is that record's time, not the range end.
+    const api2 = fakeApi({ records: recs }, clock);
+    const upTo = await all(readRange(api2.client, { from: T - 50 * MIN, to: T - 35 * MIN }, { dataType: 'alerts', filters: {} }));
+    expect(upTo.at(-1)!.cursor.watermark).toBe(T - 40 * MIN);
   });
 
   test('a live read up to `until` does not advance past it', async () => {
@@ -313,6 +324,34 @@ describe('a service that does not behave', () => {
     expect(ids(await run).sort()).toEqual(recs.map((r) => r._id).sort());
     expect(calls.map((c) => c.skip)).toEqual([0, 100]);
     expect(calls.every((c) => c.filters.id === undefined)).toBe(true);
+  });
+
+  test('a page of records already delivered is progress, not a stuck service', async () => {
+    const sent = Object.fromEntries(at(100, T - 10 * MIN, 1000).map((r) => [r._id, r.timestamp]));
+    const recs = [...at(100, T - 10 * MIN, 1000), rec('new', T - MIN)];
+    const fallbacks: unknown[] = [];
+    const { run } = read({ records: recs }, { watermark: T, sent }, { maxExcludedIds: 0, onTieBreakFallback: (i: unknown) => fallbacks.push(i) });
+    const batches = await run;
+    expect(ids(batches)).toEqual(['new']);
+    expect(fallbacks).toEqual([]);
+    expect(batches.flatMap((b) => b.notices ?? [])).toEqual([]);
+    expect(batches.reduce((n, b) => n + (b.duplicates ?? 0), 0)).toBe(100);
+  });
+
+  test('skip mode counts only the records of the millisecond it continues from', async () => {
+    const tieAt = T - 10 * MIN;
+    const recs = [rec('before', tieAt - 1), ...at(100, tieAt, 0, 't'), rec('after', tieAt + 5)];
+    const { run, calls } = read({ records: recs, ignoreNeq: true }, { watermark: tieAt - 1 + OVERLAP, sent: {} }, { tieBreak: 'skip' });
+    expect(ids(await run).sort()).toEqual(recs.map((r) => r._id).sort());
+    expect(calls.map((c) => c.skip)).toEqual([0, 99]);
+  });
+
+  test('already in skip mode, a stuck millisecond is no second fallback: it ends the read', async () => {
+    const tieAt = T - 10 * MIN;
+    const fallbacks: unknown[] = [];
+    const { run } = read({ records: at(101, tieAt, 0, 't'), ignoreNeq: true, ignoreSkip: true }, { watermark: tieAt + OVERLAP, sent: {} }, { tieBreak: 'skip', onTieBreakFallback: (i: unknown) => fallbacks.push(i) });
+    await expectRelayError(run, 'API_BAD_RESPONSE');
+    expect(fallbacks).toEqual([]);
   });
 
   test('a service that ignores both the exclusion and skip is stopped, not looped', async () => {

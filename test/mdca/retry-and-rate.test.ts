@@ -83,6 +83,17 @@ describe('tenant bucket', () => {
     expect(b.nextFree()).toBe(1_000);
   });
 
+  test('a second release of one request never frees a token held by another', async () => {
+    const clock = virtualClock(0);
+    const b = new TenantBucket({ requests: 1, windowMs: 1_000, marginMs: 0 }, clock);
+    const first = await b.acquire();
+    first();
+    first();
+    clock.advance(1_000);
+    await b.acquire(); // in flight, never released
+    expect(b.nextFree()).toBe(Infinity);
+  });
+
   test('one bucket per portal origin, whatever the path or case; a reset forgets them', () => {
     const clock = virtualClock(0);
     const limit = { requests: 30, windowMs: 60_000 };

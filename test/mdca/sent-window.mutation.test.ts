@@ -63,6 +63,28 @@ describe('bounded de-duplication state, case by case', () => {
     expect(above.cursor).toStrictEqual({ watermark: W, sent: { a: W - MIN, b: W - 2 * MIN }, floor: W - 2 * MIN, tie: { at: W - MIN, count: 4 } });
     const below = boundCursor(k, W, OVERLAP, 2, { tie: { at: W - 3 * MIN, count: 4 } });
     expect(below.cursor.tie).toBeUndefined();
+    const atFloor = boundCursor(k, W, OVERLAP, 2, { tie: { at: W - 2 * MIN, count: 4 } });
+    expect(atFloor.cursor.tie).toEqual({ at: W - 2 * MIN, count: 4 });
+  });
+
+  test('with no floor at all, an earlier tie inside the window is carried', () => {
+    // Bounded only by the future budget: the past fits, so there is no floor, and the tie still holds.
+    const k = known([['f1', W + MIN], ['f2', W + 2 * MIN], ['p', W - MIN]]);
+    const r = boundCursor(k, W, OVERLAP, 1, { tie: { at: W - 3 * MIN, count: 2 } });
+    expect(r.cursor).toStrictEqual({ watermark: W, sent: { f1: W + MIN, p: W - MIN }, tie: { at: W - 3 * MIN, count: 2 } });
+  });
+
+  test('a tie after kept future records counts only its own millisecond', () => {
+    const at = W - 2 * MIN;
+    const k = known([['f1', W + MIN], ['x', at], ['y', at], ['z', at]]);
+    expect(boundCursor(k, W, OVERLAP, 2).cursor).toStrictEqual({ watermark: W, sent: { f1: W + MIN }, floor: at, tie: { at, count: 3 } });
+  });
+
+  test('when only the future budget overflowed, a prior floor at or below the window start is dropped', () => {
+    const k = known([['f1', W + MIN], ['f2', W + 2 * MIN], ['p', W - MIN]]);
+    for (const floor of [W - OVERLAP, W - OVERLAP - 5 * MIN]) {
+      expect(boundCursor(k, W, OVERLAP, 1, { floor }).cursor).toStrictEqual({ watermark: W, sent: { f1: W + MIN, p: W - MIN } });
+    }
   });
 
   test('records ahead of the watermark have their own budget, the nearest kept, and never set a floor', () => {
