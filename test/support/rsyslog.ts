@@ -19,6 +19,9 @@ export interface RsyslogOptions extends Omit<ReceiverOptions, 'mode'> {
    * ack only means enqueued.
    */
   ackMeansWritten?: boolean;
+  /** Main queue dequeues one message per 20 ms: a backlog builds up under load (what a busy
+   *  receiver has), to show what an ack that only means "enqueued" loses to kill -9. */
+  slowMainQueue?: boolean;
 }
 
 /** <repo>/.tools/rsyslog, found from this file (works in any clone, not only /work/main). */
@@ -51,6 +54,7 @@ function rsyslogConfig(o: RsyslogOptions, port: number, file: string, dir: strin
   }
   // maxMessageSize must be set before any input module is loaded (rsyslog docs, global()).
   lines.push(`global(${global.join(' ')})`);
+  if (o.slowMainQueue) lines.push('main_queue(queue.dequeueBatchSize="1" queue.dequeueSlowdown="20000")');
   if (o.mode === 'relp' || o.mode === 'relp-tls') {
     let tls = '';
     let lib = '';
