@@ -3,6 +3,7 @@
 // the receiver requires it).
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameParser, type RelpFrame } from '../../src/syslog/relp/frame.js';
 import { createSender } from '../../src/syslog/index.js';
 import type { StatusSyslogSender, SyslogOptions } from '../../src/syslog/types.js';
 import { freePort } from '../support/ports.js';
@@ -185,5 +186,92 @@ describe('RELP over TLS (relp-tls)', () => {
     await closing(createSender(tlsOpts(relpMutual, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })), (s) => s.deliver([marker]));
     const all = await relpMutual.waitFor((l) => l.includes(marker));
     expect(all.filter((l) => l.includes(tag))).toEqual([marker]);
+  });
+});
+
+/**
+ * A scripted RELP receiver: answers `open` like librelp, then hands every `syslog` frame to
+ * `onEvent(session, frame, reply)`; `reply(code)` answers it. Sessions are numbered from 1.
+ */
+async function scriptedRelp(onEvent: (session: number, f: RelpFrame, reply: (answer: string) => void) => void) {
+  let sessions = 0;
+  const socks = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    const session = ++sessions;
+    socks.add(sock);
+    sock.on('error', () => undefined);
+    sock.on('close', () => socks.delete(sock));
+    const parser = new FrameParser();
+    sock.on('data', (chunk: Buffer) => {
+      for (const f of parser.push(chunk)) {
+        const reply = (answer: string) => sock.write(encodeFrame(f.txnr, 'rsp', answer));
+        if (f.command === 'open') reply('200 OK\nrelp_version=0\nrelp_software=scripted\ncommands=syslog');
+        else if (f.command === 'close') reply('');
+        else onEvent(session, f, reply);
+      }
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    sessions: () => sessions,
+    close: () => {
+      for (const s of socks) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('RELP against a scripted receiver', () => {
+  it('resends every unacknowledged event on a new session when acks stop (writeTimeoutMs), in order', async () => {
+    const got: Array<[number, string]> = [];
+    const rx = await scriptedRelp((session, f, reply) => {
+      got.push([session, f.data.toString()]);
+      if (session > 1 || got.length <= 3) reply('200 OK'); // session 1 acks 3 events, then goes silent
+    });
+    const lines = Array.from({ length: 10 }, (_, i) => `<134>1 - h a - - - ack-timeout ${i}`);
+    try {
+      const report = await closing(createSender(opts(rx.port, { writeTimeoutMs: 300, retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 10 } })), (s) => s.deliver(lines));
+      expect(report.delivered).toBe(10);
+    } finally {
+      await rx.close();
+    }
+    expect(got.filter(([s]) => s === 1).map(([, l]) => l)).toEqual(lines); // all 10 went in the window
+    expect(got.filter(([s]) => s === 2).map(([, l]) => l)).toEqual(lines.slice(3)); // only the unacknowledged again
+  });
+
+  it('an event the receiver refuses (500) rejects its delivery with SYSLOG_SEND_FAILED and the reason', async () => {
+    const rx = await scriptedRelp((_, f, reply) => reply(f.data.toString().includes('bad') ? '500 message too long' : '200 OK'));
+    try {
+      await closing(createSender(opts(rx.port)), async (s) => {
+        const err = await expectRelayError(s.deliver(['<134>1 - h a - - - good', '<134>1 - h a - - - bad']), 'SYSLOG_SEND_FAILED', 'send');
+        expect(err.message).toMatch(/event 1 of 2 refused by 127\.0\.0\.1:\d+: 500 message too long/);
+        // The session survives a refusal: the next delivery goes through on it.
+        expect((await s.deliver(['<134>1 - h a - - - good again'])).delivered).toBe(1);
+      });
+    } finally {
+      await rx.close();
+    }
+    expect(rx.sessions()).toBe(1);
+  });
+
+  it("the run's abort signal rejects at once while acks are outstanding, without counting a receiver failure", async () => {
+    let received = 0;
+    const rx = await scriptedRelp(() => void received++); // never acknowledges
+    const stop = new AbortController();
+    try {
+      await closing(createSender(opts(rx.port, { writeTimeoutMs: 60_000 })), async (s) => {
+        const p = s.deliver(['<134>1 - h a - - - a', '<134>1 - h a - - - b'], stop.signal);
+        for (let t = Date.now(); received < 2 && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+        stop.abort();
+        const err = await expectRelayError(p, 'SYSLOG_SEND_FAILED', 'send');
+        expect(err.message).toMatch(/time budget ended or the run was stopped/);
+        expect(s.status()).toMatchObject({ state: 'unknown', outages: 0 });
+      });
+    } finally {
+      await rx.close();
+    }
+    expect(received).toBe(2);
   });
 });

@@ -90,7 +90,8 @@ export class RelpSender implements StatusSyslogSender {
     if (signal?.aborted) return Promise.reject(stopped(messages.length, 0));
     if (messages.length === 0) return Promise.resolve({ delivered: 0, bytes: 0, host: this.pool.host(0), confirmed: true });
     return new Promise<DeliveryReport>((resolve, reject) => {
-      const onAbort = () => this.settle(call, stopped(call.remaining, call.n - call.remaining));
+      // The run's stop is not a receiver failure: no outage, no failure count (as for tcp/tls).
+      const onAbort = () => this.settle(call, stopped(call.remaining, call.n - call.remaining), false);
       const call: Call = {
         n: messages.length,
         remaining: messages.length,
@@ -258,12 +259,12 @@ export class RelpSender implements StatusSyslogSender {
     }
   }
 
-  private settle(c: Call, err?: RelayError): void {
+  private settle(c: Call, err?: RelayError, receiverFault = true): void {
     if (c.settled) return;
     c.settled = true;
     c.cleanup();
     if (err) {
-      this.failed(err);
+      if (receiverFault) this.failed(err);
       c.reject(err);
     } else {
       this.succeeded(c.host!);
