@@ -4,10 +4,12 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameParser, type RelpFrame } from '../../src/syslog/relp/frame.js';
+import { loadConfig } from '../../src/config/load.js';
 import { createSender } from '../../src/syslog/index.js';
 import type { StatusSyslogSender, SyslogOptions } from '../../src/syslog/types.js';
 import { freePort } from '../support/ports.js';
-import { expectRelayError } from '../support/relay-error.js';
+import { expectRelayError, expectRelayErrorSync } from '../support/relay-error.js';
+import { fakeToken } from '../support/secrets.js';
 import { startRsyslog, type Receiver } from '../support/rsyslog.js';
 import { createTlsFiles, type TlsFiles } from '../support/tls-certs.js';
 import { testEvents } from './events.js';
@@ -273,5 +275,23 @@ describe('RELP against a scripted receiver', () => {
       await rx.close();
     }
     expect(received).toBe(2);
+  });
+});
+
+describe('RELP settings', () => {
+  const base = { MDCA_PORTAL_URL: 'https://contoso.eu2.portal.cloudappsecurity.com', MDCA_TOKEN: fakeToken('relp settings token'), SYSLOG_HOST: '10.1.2.3', RELAY_STATE_DIR: '/tmp/relp-settings-unused' };
+
+  it('SYSLOG_PROTOCOL=relp-tls takes the SYSLOG_TLS_* settings; relp refuses them (the link would not be encrypted)', () => {
+    const c = loadConfig({ ...base, SYSLOG_PROTOCOL: 'relp-tls', SYSLOG_PORT: '2514', SYSLOG_TLS_CA: pki.ca, SYSLOG_TLS_CERT: pki.clientCert, SYSLOG_TLS_KEY: pki.clientKey }, 'cli');
+    expect(c.syslog).toMatchObject({ protocol: 'relp-tls', hosts: [{ host: '10.1.2.3', port: 2514 }], tls: { ca: pki.ca, cert: pki.clientCert } });
+    expect(loadConfig({ ...base, SYSLOG_PROTOCOL: 'relp' }, 'cli').syslog.protocol).toBe('relp');
+    const err = expectRelayErrorSync(() => loadConfig({ ...base, SYSLOG_PROTOCOL: 'relp', SYSLOG_TLS_CA: pki.ca }, 'cli'), 'CONFIG_INVALID', 'config');
+    expect(err.message).toMatch(/SYSLOG_TLS_CA: is set but SYSLOG_PROTOCOL is relp/);
+  });
+
+  it('createSender refuses a bad window and TLS options on plain relp', () => {
+    const err = expectRelayErrorSync(() => createSender({ ...opts(1), relpWindow: 0, tls: { ca: pki.ca } }), 'CONFIG_INVALID', 'config');
+    expect(err.message).toMatch(/relpWindow: must be an integer 1-10000/);
+    expect(err.message).toMatch(/tls: is set but protocol is relp/);
   });
 });
