@@ -3,10 +3,13 @@
 // What may advance a checkpoint, and when (the rule every runner follows):
 //  1. A runner first takes the data type's lease (a conditional write); a live lease of another
 //     runner means "stop cleanly", never "send anyway".
-//  2. A batch is fetched and delivered (tcp/tls: confirmed read by the receiver).
+//  2. A batch is fetched and delivered (tcp/tls: confirmed read by the receiver). Meanwhile the
+//     lease is renewed every third of its length; a renewal that fails for good aborts the batch.
 //  3. Only then the batch's cursor is committed, conditional on the ETag of the runner's own last
-//     write. A 412/409 means another runner took over: stop without committing.
-// A run killed anywhere between 2 and 3 re-sends at most the batch in flight.
+//     write. A 412/409 means another runner took over: stop without committing (after a delivery
+//     that is LEASE_LOST, a failure: the other runner may send that batch again).
+// A run killed anywhere between 2 and 3 re-sends at most the batch in flight. A write that timed
+// out may still land later: it only ever carries a cursor whose batch was delivered.
 import type { Cursor } from '../mdca/source-types.js';
 import type { DataType } from '../mdca/types.js';
 
