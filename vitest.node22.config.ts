@@ -14,7 +14,7 @@ export const runOnceOnNode20 = [
   'test/syslog/slow-receiver.test.ts',
   // syslog-ng and rsyslog killed and restarted 10 times each; on Node 22: sender, matrix, tls.test.ts.
   'test/syslog/faults.test.ts',
-  // ~12 s: rsyslog imrelp SIGKILLed 8 times in 20,000 events; the RELP sender on Node 22: relp.test.ts.
+  // ~12 s: rsyslog imrelp SIGKILLed 10 times in 20,000 events; the RELP sender on Node 22: relp.test.ts.
   'test/syslog/relp-faults.test.ts',
   // Property runs: thousands of generated cases through the same code that the example-based files
   // (test/cef/golden, hostile; test/mdca/reader) run on Node 22. The CEF round trip alone is ~15 s.
