@@ -235,6 +235,25 @@ describe('de-duplication and counts', () => {
     expect(b!.requests).toBe(1);
   });
 
+  test('ids of earlier runs ahead of this page stay known until the read reaches them', async () => {
+    const recs = [...at(100, T - 12 * MIN, 1000), rec('old', T - 2 * MIN), rec('new', T - MIN)];
+    const { run } = read({ records: recs }, { watermark: T, sent: { old: T - 2 * MIN } }, { maxExcludedIds: 0 });
+    const batches = await run;
+    expect(ids(batches)).toEqual([...at(100, T - 12 * MIN, 1000).map((r) => r._id), 'new']);
+    expect(batches.reduce((n, b) => n + (b.duplicates ?? 0), 0)).toBe(1);
+  });
+
+  test('the floor and counted tie of the start cursor hold for every batch of the run, not only the first', async () => {
+    const tieAt = T - 10 * MIN;
+    const recs = [rec('c1', tieAt), rec('c2', tieAt), ...at(150, tieAt + 1, 1000)];
+    const cursor: Cursor = { watermark: T, sent: {}, floor: tieAt, tie: { at: tieAt, count: 2 } };
+    const { run } = read({ records: recs }, cursor);
+    const batches = await run;
+    expect(ids(batches)).toEqual(at(150, tieAt + 1, 1000).map((r) => r._id));
+    expect(batches).toHaveLength(2);
+    for (const b of batches) expect(b.cursor).toMatchObject({ floor: tieAt, tie: { at: tieAt, count: 2 } });
+  });
+
   test('requests are counted per batch, retries included', async () => {
     const { run } = read({ records: at(150, T - 10 * MIN, 1000), cost: 3 }, { watermark: T - 10 * MIN + OVERLAP, sent: {} });
     const batches = await run;
@@ -287,6 +306,16 @@ describe('a service that does not behave', () => {
     expect(calls[1]!.filters.date!.gte).toBe(recs[99]!.timestamp);
     expect(ids(batches)).toEqual([...recs, extra].map((r) => r._id));
     expect(batches[0]!.cursor.watermark).toBe(recs[99]!.timestamp);
+  });
+
+  test('a full last page is confirmed once: the same page again (exclusion ignored) ends the read', async () => {
+    const tieAt = T - 10 * MIN;
+    const fallbacks: unknown[] = [];
+    const { run, calls } = read({ records: at(100, tieAt, 0, 't'), ignoreNeq: true }, { watermark: tieAt + OVERLAP, sent: {} }, { onTieBreakFallback: (i: unknown) => fallbacks.push(i) });
+    const batches = await run;
+    expect(ids(batches)).toHaveLength(100);
+    expect(calls).toHaveLength(2);
+    expect(fallbacks).toEqual([]);
   });
 
   test('a page one short of full is taken as the last', async () => {
