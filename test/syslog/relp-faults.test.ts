@@ -51,7 +51,9 @@ function ids(lines: string[], tag: string): number[] {
 }
 
 describe('RELP when rsyslog fails', () => {
-  it('kill -9 at 10 seeded moments during 20,000 events: every acknowledged event is in the file at each kill, none lost, duplicates at most one window per kill', async () => {
+  // One retry: 1 failure in about 33 runs, unexplained and not reproduced; suspected in the harness
+  // (its port check listens on the port while rsyslog restarts). A real loss fails both tries.
+  it('kill -9 at 10 seeded moments during 20,000 events: every acknowledged event is in the file at each kill, none lost, duplicates at most one window per kill', { timeout: 120_000, retry: 1 }, async () => {
     const tag = 'kill';
     // The slow main queue is bypassed by the Direct ruleset queue: with it, the next test loses events.
     const r = (receiver = await startRsyslog({ mode: 'relp', raw: true, ackMeansWritten: true, slowMainQueue: true }));
@@ -103,9 +105,7 @@ describe('RELP when rsyslog fails', () => {
     expect(first).toEqual(Array.from({ length: N }, (_, i) => i));
     expect(breaks.length).toBeGreaterThanOrEqual(plan.size); // each kill broke the session
     console.log(`relp kill -9: ${plan.size} kills (${midBatch} with the batch in flight), ${duplicates} duplicates, ${breaks.length} failed attempts`);
-    // One retry: 1 failure in about 33 runs, unexplained and not reproduced; suspected in the harness
-    // (its port check listens on the port while rsyslog restarts). A real loss fails both tries.
-  }, { timeout: 120_000, retry: 1 });
+  });
 
   it('under the default configuration (main queue) an ack only means enqueued: kill -9 loses acknowledged events', async () => {
     const tag = 'enqueued';
