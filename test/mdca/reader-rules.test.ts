@@ -318,6 +318,14 @@ describe('a service that does not behave', () => {
     expect(fallbacks).toEqual([]);
   });
 
+  test('a full page that claims to be the last is confirmed even when the page before it ended at the same millisecond', async () => {
+    const tieAt = T - 10 * MIN;
+    const recs = [...at(200, tieAt, 0, 't'), rec('hidden', tieAt + 1)];
+    const { run, calls } = read({ records: recs, rewrite: (d, n) => (n === 2 ? { data: d, hasNext: false } : undefined) }, { watermark: tieAt + OVERLAP, sent: {} });
+    expect(ids(await run)).toEqual(recs.map((r) => r._id));
+    expect(calls).toHaveLength(3);
+  });
+
   test('a page one short of full is taken as the last', async () => {
     const { run, calls } = read({ records: at(99, T - 10 * MIN, 1000) }, { watermark: T - 10 * MIN + OVERLAP, sent: {} });
     await run;
