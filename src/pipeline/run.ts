@@ -2,6 +2,7 @@
 // One run per timer tick or CLI loop turn. A batch's cursor is committed only after the syslog
 // stage confirmed delivery of that batch (see src/state/types.ts for the full rule).
 //
+// Stages overlap: the next page is fetched while this one is delivered and committed (read-ahead.ts).
 // Time: after `deadline` no new batch starts; at `hardDeadline` the run's signal aborts whatever is
 // in flight (a request, a delivery, a store call), so a frozen dependency cannot hold a run past its
 // budget. The lease is renewed while a batch is in flight; losing it aborts the data type. A data
@@ -18,6 +19,7 @@ import { decideStart } from '../state/policy.js';
 import type { RunCounts, StateStore, StatusRecord } from '../state/types.js';
 import type { SyslogSender } from '../syslog/types.js';
 import { heartbeatEvent } from './heartbeat.js';
+import { readAhead } from './read-ahead.js';
 import { recordRun } from './status-update.js';
 
 export type { BatchSource } from '../mdca/source.js';
@@ -111,7 +113,7 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     }
     logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
     let narrowedLogged = false;
-    for await (const batch of deps.source(cursor, dataType, undefined, { signal, onRequest: () => summary.requests++ })) {
+    for await (const batch of readAhead(deps.source(cursor, dataType, undefined, { signal, onRequest: () => summary.requests++ }))) {
       summary.fetched += batch.records.length + (batch.duplicates ?? 0);
       summary.duplicates += batch.duplicates ?? 0;
       noteBatch(deps.logger, dataType, batch, warnings, narrowedLogged);
@@ -125,10 +127,13 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
       summary.batches += 1;
       summary.watermark = batch.cursor.watermark;
       deps.onProgress?.({ dataType, sent: summary.sent, watermark: summary.watermark });
-      if (deps.shouldStop?.()) break;
-      if (deps.deadline !== undefined && now() >= deps.deadline) {
-        summary.stoppedForBudget = true;
-        logger.info('relay.time-budget-reached', { dataType, sent: summary.sent, watermark: new Date(summary.watermark).toISOString() });
+      const budgetOver = deps.deadline !== undefined && now() >= deps.deadline;
+      if (deps.shouldStop?.() || budgetOver) {
+        if (budgetOver) {
+          summary.stoppedForBudget = true;
+          logger.info('relay.time-budget-reached', { dataType, sent: summary.sent, watermark: new Date(summary.watermark).toISOString() });
+        }
+        abort.abort(new RelayError('RUN_ABORTED', 'fetch', 'the run stopped early')); // the page read ahead is not needed
         break;
       }
     }

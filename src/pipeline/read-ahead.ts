@@ -1,0 +1,28 @@
+// Overlaps the stages: while page n is formatted, delivered and committed, page n+1 is already being
+// fetched. At most one page ahead, so memory stays flat; batches still come (and commit) in order.
+// A consumer that stops early leaves at most one fetched page unused (one request of the budget).
+
+/** Yields `source`'s items while the next one is already being produced. */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        done = true;
+        return;
+      }
+      next = it.next();
+      next.catch(() => undefined); // a failure surfaces when awaited above; never unhandled meanwhile
+      yield r.value;
+    }
+  } finally {
+    if (!done) {
+      // Stopped early (budget, signal, an error downstream): let the page in flight settle, then close the source.
+      await next.catch(() => undefined);
+      await it.return?.(undefined);
+    }
+  }
+}
