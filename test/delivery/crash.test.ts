@@ -67,12 +67,17 @@ describe('a backfill killed with SIGKILL 20 times', () => {
 
     const lines = await syslog.waitForLines(TOTAL, 30_000);
     const { counts, unidentified } = countExternalIds(lines);
-    expect(unidentified.map((l) => l.slice(0, 120)), 'lines without an alert id').toEqual([]);
+    // LF framing cannot mark a message incomplete: a kill in the middle of a write leaves the receiver a
+    // fragment, which it writes as a line when the connection drops. Each must be the start of an event that
+    // was then delivered whole (it was never committed), and there is at most one per kill.
+    const whole = lines.filter((l) => !unidentified.includes(l));
+    for (const part of unidentified) expect(whole.some((l) => l.length > part.length && l.startsWith(part)), `a fragment of no delivered event: ${part.slice(0, 120)}`).toBe(true);
+    expect(unidentified.length).toBeLessThanOrEqual(killedMidRun);
     const missing = sim.all('alerts').filter((a) => !counts.has(a._id));
     expect(missing).toHaveLength(0);
-    const duplicates = lines.length - counts.size;
+    const duplicates = whole.length - counts.size;
     expect(killedMidRun).toBeGreaterThan(0);
     expect(duplicates).toBeLessThanOrEqual(killedMidRun * PAGE);
-    console.log(`crash test: ${killedMidRun} kills mid-run, ${lines.length} lines for ${TOTAL} alerts, ${duplicates} duplicates`);
+    console.log(`crash test: ${killedMidRun} kills mid-run, ${lines.length} lines for ${TOTAL} alerts, ${duplicates} duplicates, ${unidentified.length} fragments`);
   }, 240_000);
 });
