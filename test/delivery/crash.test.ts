@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { assertNoSecretsInDir } from '../support/secret-scan.js';
 import { countExternalIds } from '../support/external-ids.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { fakeToken } from '../support/secrets.js';
@@ -78,6 +79,8 @@ describe('a backfill killed with SIGKILL 20 times', () => {
     const duplicates = whole.length - counts.size;
     expect(killedMidRun).toBeGreaterThan(0);
     expect(duplicates).toBeLessThanOrEqual(killedMidRun * PAGE);
+    // Checkpoint, lock and status files left by 21 runs, 20 of them killed: no secret in any.
+    expect(await assertNoSecretsInDir(env.RELAY_STATE_DIR!)).toBeGreaterThan(0);
     console.log(`crash test: ${killedMidRun} kills mid-run, ${lines.length} lines for ${TOTAL} alerts, ${duplicates} duplicates, ${unidentified.length} fragments`);
   }, 240_000);
 });

@@ -8,6 +8,7 @@ import { statusView } from '../../src/pipeline/status-view.js';
 import { createTokenProvider } from '../../src/secrets/index.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { assertNoSecretsInTable } from '../support/secret-scan.js';
 import { guardedLogger } from '../support/guard-sink.js';
 import { countExternalIds } from '../support/external-ids.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
@@ -27,6 +28,8 @@ beforeAll(async () => {
   [sim, syslog, azurite] = await Promise.all([startSimulator({ tokens: [token], rateLimit: false }), startSyslogNg({ mode: 'tcp-octet', raw: true }), startAzurite()]);
 });
 afterAll(async () => {
+  // Checkpoints and status records of every relay here, with the errors they recorded: no secret.
+  if (azurite) expect(await assertNoSecretsInTable(azurite.connectionString, 'relaycheckpoints')).toBeGreaterThan(0);
   await Promise.all([sim?.close(), syslog?.stop(), azurite?.stop()]);
 });
 
