@@ -135,7 +135,8 @@ async function* pageLoop(client: MdcaClient, options: ReadOptions & ReaderTuning
     signal?.throwIfAborted();
     const exclude = tieBreak === 'id' ? exclusion(known, gte, first ? cap : 0) : [];
     // Records of a counted millisecond are passed by position; in skip mode, so is every tie.
-    const counted = state.tie?.at === gte ? state.tie.count : 0;
+    // (the counted ones this run holds by id are excluded by id instead: skip only what an earlier run counted)
+    const counted = state.tie?.at === gte ? Math.max(0, state.tie.count - countAt(known, gte)) : 0;
     const skip = counted + (tieBreak === 'skip' && !first ? countAt(known, gte) : 0);
     const startedAt = clock.now();
     const res = await client.list(dataType, { filters: withBounds(options.filters, gte, bounds.to, exclude), sortField: 'date', sortDirection: 'asc', skip, limit, onRequest: options.onRequest }, signal);
