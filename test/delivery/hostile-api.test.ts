@@ -31,6 +31,7 @@ import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { Fault, SimulatorOptions } from '../../src/simulator/types.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
+import { guardSink } from '../support/guard-sink.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
 
@@ -88,7 +89,7 @@ async function setup(kind: 'table' | 'dir', simOptions: SimulatorOptions = {}, e
     'cli',
   );
   const logs: Case['logs'] = [];
-  const logger = createLogger([(level, line) => logs.push({ level, line })]);
+  const logger = createLogger([(level, line) => logs.push({ level, line }), guardSink]);
   const relay = createRelay(cfg);
   const c: Case = { sim, cfg, relay, store: createStore(cfg), logs, run: () => relay.run({ logger }) };
   open.push(c);

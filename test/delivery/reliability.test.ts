@@ -13,6 +13,7 @@ import { createSender } from '../../src/syslog/index.js';
 import type { SyslogSender } from '../../src/syslog/types.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { freezableAzurite } from '../support/freezable-proxy.js';
+import { guardSink } from '../support/guard-sink.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
 
@@ -25,7 +26,7 @@ let azurite: Azurite;
 /** A logger that keeps its lines (level and text), so tests can read what an operator would see. */
 function recorder(): Logger & { lines: Array<{ level: string; line: string }> } {
   const lines: Array<{ level: string; line: string }> = [];
-  return Object.assign(createLogger([(level, line) => lines.push({ level, line })]), { lines });
+  return Object.assign(createLogger([(level, line) => lines.push({ level, line }), guardSink]), { lines });
 }
 
 beforeAll(async () => {
