@@ -19,6 +19,7 @@ import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
 import { HostPool } from './failover.js';
+import { SenderHealth } from './health.js';
 import { BatchSizer } from './batch-size.js';
 import { NoProgressError, sendConfirmed } from './stream.js';
 import { settle, WarmConnection } from './successor.js';
@@ -63,8 +64,7 @@ class Sender implements StatusSyslogSender {
   private readonly stop = new AbortController();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private st: SenderStatus = { state: 'unknown', consecutiveFailures: 0, outages: 0, hosts: [] };
-  private downSince = 0;
+  private readonly health: SenderHealth;
   private activeIndex = -1;
   private warm?: WarmConnection;
   private readonly sizer: BatchSizer;
@@ -75,6 +75,7 @@ class Sender implements StatusSyslogSender {
   ) {
     this.retry = o.retry ?? DEFAULT_RETRY;
     this.now = deps.now ?? Date.now;
+    this.health = new SenderHealth(this.now, deps.onEvent);
     this.pool = new HostPool(o.hosts, this.retry, this.now, deps.random);
     this.sizer = new BatchSizer(o.writeTimeoutMs);
     if (o.protocol === 'tls') this.tls = new TlsConnector(o.tls);
@@ -92,7 +93,7 @@ class Sender implements StatusSyslogSender {
 
   status(): SenderStatus {
     const limit = this.sizer.current;
-    return { ...this.st, hosts: this.pool.snapshot(), ...(Number.isFinite(limit) ? { sessionLimit: limit } : {}) };
+    return { ...this.health.state, hosts: this.pool.snapshot(), ...(Number.isFinite(limit) ? { sessionLimit: limit } : {}) };
   }
 
   async close(): Promise<void> {
@@ -225,24 +226,15 @@ class Sender implements StatusSyslogSender {
 
   private succeeded(index: number, host: SyslogHost): void {
     this.pool.succeeded(index);
-    const t = this.now();
     if (this.activeIndex >= 0 && this.activeIndex !== index) {
       this.deps.onEvent?.({ type: 'failover', from: this.pool.host(this.activeIndex), to: host });
     }
-    if (this.st.state === 'down') this.deps.onEvent?.({ type: 'recovered', host, downForMs: t - this.downSince });
     this.activeIndex = index;
-    this.st = { ...this.st, state: 'up', lastSuccessAt: t, consecutiveFailures: 0, activeHost: host };
+    this.health.succeeded(host);
   }
 
   private failed(err: RelayError): void {
-    const t = this.now();
-    const error = describeError(err);
-    if (this.st.state !== 'down') {
-      this.downSince = t;
-      this.st.outages++;
-      this.deps.onEvent?.({ type: 'outage', error });
-    }
-    this.st = { ...this.st, state: 'down', lastFailureAt: t, lastError: error, consecutiveFailures: this.st.consecutiveFailures + 1 };
+    this.health.failed(err);
   }
 
   /** Backoff wait that close() and the run's signal cut short. */

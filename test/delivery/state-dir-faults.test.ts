@@ -2,37 +2,24 @@
 // item 8): one clear CHECKPOINT_UNAVAILABLE naming RELAY_STATE_DIR, the run summary still printed, no
 // stack trace, no lock or temp file left behind, and nothing lost once the directory is writable again.
 // The directory is a small tmpfs mount (root, as in CI).
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile, appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { runCli } from '../support/cli.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
+import { mountUnavailable, run } from '../support/tmpfs.js';
 
-const run = promisify(execFile);
 const token = fakeToken('state dir token');
 let sim: Simulator;
 let syslog: Receiver;
 let mnt: string;
 let mounted = false;
 
-const noMount = await (async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-mount-probe-'));
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
-    await run('umount', [dir]);
-    return undefined;
-  } catch (err) {
-    return `cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): ${(err as Error).message.split('\n')[0]}`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-})();
+const noMount = await mountUnavailable();
 if (noMount) console.warn(`state-dir-faults: skipped: ${noMount}`);
 
 beforeAll(async () => {

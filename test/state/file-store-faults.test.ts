@@ -2,36 +2,20 @@
 // fails with CHECKPOINT_UNAVAILABLE naming RELAY_STATE_DIR and the reason, leaves no lock or temporary
 // file behind, and never damages the previous checkpoint (issue 13, item 8).
 // The full and read-only file systems are small tmpfs mounts (this needs root, as CI runs).
-import { execFile } from 'node:child_process';
 import { appendFile, mkdtemp, readdir, readFile, rm, truncate, writeFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRelayError } from '../../src/errors.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import type { CheckpointRecord } from '../../src/state/types.js';
+import { mountUnavailable, run } from '../support/tmpfs.js';
 
-const run = promisify(execFile);
 
 function record(watermark: number, ids = 1): CheckpointRecord {
   const sent: Record<string, number> = {};
   for (let i = 0; i < ids; i++) sent[`${watermark}-${i.toString(16).padStart(24, '0')}`] = watermark;
   return { cursor: { watermark, sent }, deliveredTotal: watermark, updatedAt: watermark };
-}
-
-/** Why mounting a tmpfs is impossible here, or undefined when it works. */
-async function mountUnavailable(): Promise<string | undefined> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-mount-probe-'));
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
-    await run('umount', [dir]);
-    return undefined;
-  } catch (err) {
-    return `cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): ${(err as Error).message.split('\n')[0]}`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const noMount = await mountUnavailable();

@@ -3,6 +3,7 @@
 // acknowledged event and duplicates at most one window per kill; a graceful restart
 // (serverclose) and an outage longer than the retries are survived.
 import { afterEach, describe, expect, it } from 'vitest';
+import { prng } from '../../src/simulator/fixtures.js';
 import { createSender } from '../../src/syslog/index.js';
 import type { SenderEvent, SyslogOptions } from '../../src/syslog/types.js';
 import { expectRelayError } from '../support/relay-error.js';
@@ -29,18 +30,6 @@ function opts(r: Receiver, retry: SyslogOptions['retry']): SyslogOptions {
   };
 }
 
-/** Seeded PRNG (mulberry32): the same kill plan on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Event numbers found in the receiver's lines (each line carries externalId=<tag>-<n>). */
 function ids(lines: string[], tag: string): number[] {
   const re = new RegExp(`externalId=${tag}-(\\d+) `);
@@ -60,7 +49,7 @@ describe('RELP when rsyslog fails', () => {
     const N = 20_000;
     const B = 100; // an API page
     const events = testEvents(0, N, tag).map((e) => e.line);
-    const random = rng(0x5eed);
+    const random = prng(0x5eed); // the same kill plan on every run
     // Ten kills spread over the run (the issue's bar): half the moment a batch is acknowledged (where a TCP
     // half-close would already be answered), half a seeded 0-20 ms into a batch (frames in flight).
     const plan = new Map<number, { after: boolean; ms: number }>();

@@ -15,6 +15,7 @@ import type net from 'node:net';
 import { describeError, RelayError } from '../../errors.js';
 import { DEFAULT_RETRY } from '../backoff.js';
 import { HostPool } from '../failover.js';
+import { SenderHealth } from '../health.js';
 import { connectTcp, hostLabel } from '../tcp.js';
 import { TlsConnector } from '../tls.js';
 import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, SyslogHost, SyslogOptions } from '../types.js';
@@ -71,8 +72,7 @@ export class RelpSender implements StatusSyslogSender {
   private pumping = false;
   private wake: () => void = () => undefined;
   private closed = false;
-  private st: SenderStatus = { state: 'unknown', consecutiveFailures: 0, outages: 0, hosts: [] };
-  private downSince = 0;
+  private readonly health: SenderHealth;
 
   constructor(
     private readonly o: SyslogOptions,
@@ -80,6 +80,7 @@ export class RelpSender implements StatusSyslogSender {
   ) {
     this.retry = o.retry ?? DEFAULT_RETRY;
     this.now = deps.now ?? Date.now;
+    this.health = new SenderHealth(this.now, deps.onEvent);
     this.window = o.relpWindow ?? DEFAULT_RELP_WINDOW;
     this.pool = new HostPool(o.hosts, this.retry, this.now, deps.random);
     if (o.protocol === 'relp-tls') this.tls = new TlsConnector(o.tls);
@@ -109,7 +110,7 @@ export class RelpSender implements StatusSyslogSender {
   }
 
   status(): SenderStatus {
-    return { ...this.st, hosts: this.pool.snapshot() };
+    return { ...this.health.state, hosts: this.pool.snapshot() };
   }
 
   async close(): Promise<void> {
@@ -290,20 +291,11 @@ export class RelpSender implements StatusSyslogSender {
   }
 
   private succeeded(host: SyslogHost): void {
-    const t = this.now();
-    if (this.st.state === 'down') this.deps.onEvent?.({ type: 'recovered', host, downForMs: t - this.downSince });
-    this.st = { ...this.st, state: 'up', lastSuccessAt: t, consecutiveFailures: 0, activeHost: host };
+    this.health.succeeded(host);
   }
 
   private failed(err: RelayError): void {
-    const t = this.now();
-    const error = describeError(err);
-    if (this.st.state !== 'down') {
-      this.downSince = t;
-      this.st.outages++;
-      this.deps.onEvent?.({ type: 'outage', error });
-    }
-    this.st = { ...this.st, state: 'down', lastFailureAt: t, lastError: error, consecutiveFailures: this.st.consecutiveFailures + 1 };
+    this.health.failed(err);
   }
 
   /** Backoff wait that close() and new work do not need to cut short (the pump re-checks). */
