@@ -5,7 +5,7 @@ import { createFormatter } from '../cef/index.js';
 import type { CefFormatter } from '../cef/types.js';
 import type { RelayConfig } from '../config/types.js';
 import { createMdcaClient, type MdcaClient } from '../mdca/client.js';
-import { createBatchSource } from '../mdca/source.js';
+import { createBatchSource, type BatchSource } from '../mdca/source.js';
 import type { DataType } from '../mdca/types.js';
 import type { Logger } from '../ops/logger.js';
 import { createTokenProvider, type TokenProviderOptions } from '../secrets/provider.js';
@@ -17,7 +17,7 @@ import type { StateStore } from '../state/types.js';
 import { createSender } from '../syslog/index.js';
 import type { SyslogSender } from '../syslog/types.js';
 import { replayRange } from './replay.js';
-import { runRelay, type BatchSource, type RunSummary } from './run.js';
+import { runRelay, type RunSummary } from './run.js';
 
 export interface RelayOverrides {
   store?: StateStore;

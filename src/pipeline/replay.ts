@@ -3,7 +3,7 @@ import type { CefFormatter } from '../cef/types.js';
 import type { DataType, MdcaActivity, MdcaAlert } from '../mdca/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { SyslogSender } from '../syslog/types.js';
-import type { BatchSource } from './run.js';
+import type { BatchSource } from '../mdca/source.js';
 
 export interface ReplayDeps {
   source: BatchSource;

@@ -22,8 +22,6 @@ import { heartbeatEvent } from './heartbeat.js';
 import { readAhead } from './read-ahead.js';
 import { recordRun } from './status-update.js';
 
-export type { BatchSource } from '../mdca/source.js';
-
 export interface RelayDeps {
   config: RelayConfig;
   store: StateStore;
@@ -52,7 +50,7 @@ export interface DataTypeSummary {
   duplicates: number;
   batches: number;
   requests: number;
-  /** Committed position (NaN when it could not be read). */
+  /** Committed position (NaN when the checkpoint could not be read). */
   watermark: number;
   lagMs: number;
   stoppedForBudget: boolean;
@@ -78,7 +76,6 @@ function format(formatter: CefFormatter, dataType: DataType, record: MdcaRecord)
   return dataType === 'alerts' ? formatter.alert(record as MdcaAlert) : formatter.activity(record as MdcaActivity);
 }
 
-
 /** Bound on each status write and the heartbeat at the end of a run (the store has its own timeout too). */
 const STATUS_WRITE_MS = 15_000;
 
@@ -94,18 +91,17 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
   const summary: DataTypeSummary = { dataType, sent: 0, fetched: 0, duplicates: 0, batches: 0, requests: 0, watermark: NaN, lagMs: 0, stoppedForBudget: false };
   const keeper = new CheckpointKeeper(store, dataType, deps.identity, config.relay.leaseMs, now);
   const abort = new AbortController();
-  const stop = (reason: RelayError) => abort.abort(reason);
   const signal = AbortSignal.any([runSignal, abort.signal]);
   let pending = 0; // delivered, not yet committed
   try {
     let decision: ReturnType<typeof decideStart> | undefined;
     const acquired = await keeper.acquire((stored) => {
       decision = decideStart(stored, now(), config.relay.initialLookbackMs);
+      summary.watermark = decision.cursor.watermark; // the position reported even if taking the lease fails
       return decision.cursor;
     }, signal);
     const cursor = acquired.cursor;
-    summary.watermark = cursor.watermark;
-    keeper.keepAlive(stop);
+    keeper.keepAlive((lost) => abort.abort(lost));
     if (decision?.skipped) {
       const span = decision.skipped;
       logger.warn('relay.switched-off', { dataType, skippedFrom: new Date(span.from).toISOString(), skippedTo: new Date(span.to).toISOString() });
@@ -151,11 +147,6 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     // The checkpoint keeps the last committed cursor: nothing undelivered is skipped.
     await keeper.release('failure').catch(() => undefined);
   } finally {
-    if (Number.isNaN(summary.watermark)) {
-      // Failed before the checkpoint was read this run: report the stored position, if it can be read.
-      const stored = await store.readCheckpoint(dataType, AbortSignal.timeout(5_000)).catch(() => undefined);
-      summary.watermark = stored?.value.cursor.watermark ?? NaN;
-    }
     summary.lagMs = Number.isNaN(summary.watermark) ? 0 : Math.max(0, now() - summary.watermark);
   }
   return summary;

@@ -7,7 +7,7 @@
 // runner takes over mid-page and both deliver it. With it, a runner that cannot renew (another took
 // the lease, or the store is unreachable until the lease runs out) is told to stop at once.
 import os from 'node:os';
-import { RelayError } from '../errors.js';
+import { isRelayError, RelayError } from '../errors.js';
 import { pidAlive } from './pid.js';
 import type { Cursor } from '../mdca/source-types.js';
 import type { DataType } from '../mdca/types.js';
@@ -24,7 +24,6 @@ export function runnerIdentity(runId: string): RunnerIdentity {
   return { owner: `${os.hostname()}:${process.pid}:${runId}`, host: os.hostname(), pid: process.pid };
 }
 
-
 /** Owners of the leases this process's runs hold right now (a lease of ours not in here is left over). */
 const activeOwners = new Set<string>();
 
@@ -33,6 +32,7 @@ export class CheckpointKeeper {
   private record: CheckpointRecord | undefined;
   private writes: Promise<unknown> = Promise.resolve();
   private renewTimer: NodeJS.Timeout | undefined;
+  private renewing = false;
 
   constructor(
     private readonly store: StateStore,
@@ -78,7 +78,7 @@ export class CheckpointKeeper {
 
   /** After confirmed delivery only: moves the checkpoint and renews the lease. */
   commit(cursor: Cursor, delivered: number, signal?: AbortSignal): Promise<void> {
-    return this.write((record) => ({ ...record, cursor, lease: { ...record.lease!, until: this.now() + this.leaseMs }, deliveredTotal: record.deliveredTotal + delivered, updatedAt: this.now() }), signal);
+    return this.write((record) => ({ ...this.renewed(record), cursor, deliveredTotal: record.deliveredTotal + delivered }), signal);
   }
 
   /**
@@ -90,13 +90,13 @@ export class CheckpointKeeper {
     const tick = () => {
       const record = this.record;
       if (!record) return;
-      this.write((r) => ({ ...r, lease: { ...r.lease!, until: this.now() + this.leaseMs }, updatedAt: this.now() }), AbortSignal.timeout(every))
+      this.write((r) => this.renewed(r), AbortSignal.timeout(every))
         .then(() => {
-          if (this.record) this.renewTimer = setTimeout(tick, every).unref();
+          if (this.renewing) this.renewTimer = setTimeout(tick, every).unref();
         })
         .catch((err: unknown) => {
-          if (!this.record) return;
-          const conflict = err instanceof RelayError && err.code === 'CHECKPOINT_CONFLICT';
+          if (!this.renewing) return;
+          const conflict = isRelayError(err, 'CHECKPOINT_CONFLICT');
           if (conflict || this.now() >= record.lease!.until - every) {
             this.stopRenewal();
             onLost(new RelayError('LEASE_LOST', 'checkpoint', conflict ? `another runner took the ${this.dataType} lease` : `the ${this.dataType} lease could not be renewed before it ran out`, { cause: err }));
@@ -106,6 +106,7 @@ export class CheckpointKeeper {
         });
     };
     this.stopRenewal();
+    this.renewing = true;
     this.renewTimer = setTimeout(tick, every).unref();
   }
 
@@ -122,7 +123,13 @@ export class CheckpointKeeper {
     }
   }
 
+  /** The record with its lease extended from now. */
+  private renewed(record: CheckpointRecord): CheckpointRecord {
+    return { ...record, lease: { ...record.lease!, until: this.now() + this.leaseMs }, updatedAt: this.now() };
+  }
+
   private stopRenewal(): void {
+    this.renewing = false;
     clearTimeout(this.renewTimer);
     this.renewTimer = undefined;
   }

@@ -18,6 +18,7 @@
 import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
+import { systemClock } from '../mdca/clock.js';
 import { HostPool } from './failover.js';
 import { SenderHealth } from './health.js';
 import { BatchSizer } from './batch-size.js';
@@ -237,19 +238,11 @@ class Sender implements StatusSyslogSender {
     this.health.failed(err);
   }
 
-  /** Backoff wait that close() and the run's signal cut short. */
+  /** Backoff wait that close() and the run's signal cut short (resolves either way). */
   private sleep(ms: number, runSignal?: AbortSignal): Promise<void> {
     if (ms <= 0 || this.closed || runSignal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const signals = [this.stop.signal, ...(runSignal ? [runSignal] : [])];
-      function done(): void {
-        clearTimeout(timer);
-        for (const sg of signals) sg.removeEventListener('abort', done);
-        resolve();
-      }
-      for (const sg of signals) sg.addEventListener('abort', done);
-    });
+    const cut = runSignal ? AbortSignal.any([this.stop.signal, runSignal]) : this.stop.signal;
+    return systemClock.sleep(ms, cut).catch(() => undefined);
   }
 }
 

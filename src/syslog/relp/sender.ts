@@ -14,6 +14,7 @@
 import type net from 'node:net';
 import { describeError, RelayError } from '../../errors.js';
 import { DEFAULT_RETRY } from '../backoff.js';
+import { systemClock } from '../../mdca/clock.js';
 import { HostPool } from '../failover.js';
 import { SenderHealth } from '../health.js';
 import { connectTcp, hostLabel } from '../tcp.js';
@@ -298,19 +299,10 @@ export class RelpSender implements StatusSyslogSender {
     this.health.failed(err);
   }
 
-  /** Backoff wait that close() and new work do not need to cut short (the pump re-checks). */
+  /** Backoff wait that close() cuts short (resolves either way; the pump re-checks). */
   private sleep(ms: number): Promise<void> {
     if (ms <= 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const sig = this.stop.signal;
-      function done(): void {
-        clearTimeout(timer);
-        sig.removeEventListener('abort', done);
-        resolve();
-      }
-      sig.addEventListener('abort', done);
-    });
+    return systemClock.sleep(ms, this.stop.signal).catch(() => undefined);
   }
 }
 
