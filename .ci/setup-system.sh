@@ -16,6 +16,7 @@ command -v syslog-ng >/dev/null || need+=(syslog-ng-core)
 command -v lognormalizer >/dev/null || need+=(liblognorm-utils)
 command -v tinyproxy >/dev/null || need+=(tinyproxy)
 command -v openssl >/dev/null || need+=(openssl)
+command -v chattr >/dev/null || need+=(e2fsprogs)  # the immutable-directory test (chattr +i)
 dpkg -s libestr0 libfastjson4 liblognorm5 libgnutls30 >/dev/null 2>&1 || need+=(libestr0 libfastjson4 liblognorm5 libgnutls30)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq

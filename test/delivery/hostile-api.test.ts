@@ -31,6 +31,7 @@ import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import type { Fault, SimulatorOptions } from '../../src/simulator/types.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
+import { countExternalIds } from '../support/external-ids.js';
 import { guardSink } from '../support/guard-sink.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
@@ -102,12 +103,7 @@ async function receivedLines(c: Case): Promise<string[]> {
 }
 
 async function idCounts(c: Case): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const line of await receivedLines(c)) {
-    const id = /externalId=([0-9a-f]{24})/.exec(line)?.[1];
-    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
+  return countExternalIds(await receivedLines(c)).counts;
 }
 
 /** Ids of `ids` not (yet) at the receiver. Delivery was confirmed at the socket: give the daemon's file a moment. */

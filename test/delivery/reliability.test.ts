@@ -16,6 +16,8 @@ import { freezableAzurite } from '../support/freezable-proxy.js';
 import { guardSink } from '../support/guard-sink.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
+import { relaySettings } from '../support/relay-settings.js';
+import { countExternalIds } from '../support/external-ids.js';
 
 const MIN = 60_000;
 const token = fakeToken('reliability token');
@@ -37,33 +39,13 @@ afterAll(async () => {
 });
 
 function config(relayName: string, extra: Record<string, string> = {}): RelayConfig {
-  return loadConfig(
-    {
-      MDCA_PORTAL_URL: sim.url,
-      MDCA_TOKEN: token,
-      MDCA_REQUESTS_PER_MINUTE: '6000',
-      SYSLOG_HOST: '127.0.0.1',
-      SYSLOG_PORT: String(syslog.port),
-      SYSLOG_FRAMING: 'octet-counting',
-      SYSLOG_CONNECT_TIMEOUT: 'PT1S',
-      SYSLOG_WRITE_TIMEOUT: 'PT5S',
-      RELAY_CHECKPOINT_STORAGE: azurite.connectionString,
-      RELAY_NAME: relayName,
-      HEARTBEAT_INTERVAL: 'PT0S',
-      ...extra,
-    },
-    'cli',
-  );
+  const settings = { SYSLOG_CONNECT_TIMEOUT: 'PT1S', SYSLOG_WRITE_TIMEOUT: 'PT5S', RELAY_CHECKPOINT_STORAGE: azurite.connectionString, RELAY_NAME: relayName, ...extra };
+  return loadConfig(relaySettings(sim.url, token, syslog.port, settings), 'cli');
 }
 
 /** How often each id arrived at the receiver. */
 async function arrivals(ids: string[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>(ids.map((id) => [id, 0]));
-  for (const line of await syslog.lines()) {
-    const id = /externalId=([0-9a-f]{24})/.exec(line)?.[1];
-    if (id && counts.has(id)) counts.set(id, counts.get(id)! + 1);
-  }
-  return counts;
+  return countExternalIds(await syslog.lines(), ids).counts;
 }
 const missing = (counts: Map<string, number>) => [...counts].filter(([, n]) => n === 0).map(([id]) => id);
 const twice = (counts: Map<string, number>) => [...counts].filter(([, n]) => n > 1).length;

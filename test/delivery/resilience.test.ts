@@ -15,6 +15,7 @@ import { startAzurite, type Azurite } from '../support/azurite.js';
 import { startBlackhole, TestCredential } from '../support/keyvault-server.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
+import { relaySettings } from '../support/relay-settings.js';
 
 const H = 3_600_000;
 const token = fakeToken('resilience token');
@@ -34,23 +35,8 @@ afterAll(async () => {
 });
 
 function config(relayName: string, extra: Record<string, string> = {}) {
-  return loadConfig(
-    {
-      MDCA_PORTAL_URL: sim.url,
-      MDCA_TOKEN: token,
-      MDCA_REQUESTS_PER_MINUTE: '6000',
-      SYSLOG_HOST: '127.0.0.1',
-      SYSLOG_PORT: String(syslog.port),
-      SYSLOG_FRAMING: 'octet-counting',
-      SYSLOG_CONNECT_TIMEOUT: 'PT1S',
-      SYSLOG_WRITE_TIMEOUT: 'PT2S',
-      RELAY_CHECKPOINT_STORAGE: azurite.connectionString,
-      RELAY_NAME: relayName,
-      HEARTBEAT_INTERVAL: 'PT0S',
-      ...extra,
-    },
-    'cli',
-  );
+  const settings = { SYSLOG_CONNECT_TIMEOUT: 'PT1S', SYSLOG_WRITE_TIMEOUT: 'PT2S', RELAY_CHECKPOINT_STORAGE: azurite.connectionString, RELAY_NAME: relayName, ...extra };
+  return loadConfig(relaySettings(sim.url, token, syslog.port, settings), 'cli');
 }
 
 async function idCounts(ids: string[]): Promise<Map<string, number>> {

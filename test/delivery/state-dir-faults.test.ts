@@ -12,6 +12,7 @@ import { runCli } from '../support/cli.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
 import { mountUnavailable, run } from '../support/tmpfs.js';
+import { relaySettings } from '../support/relay-settings.js';
 
 const token = fakeToken('state dir token');
 let sim: Simulator;
@@ -35,18 +36,7 @@ afterAll(async () => {
   if (mnt) await rm(mnt, { recursive: true, force: true });
 });
 
-const env = () => ({
-  MDCA_PORTAL_URL: sim.url,
-  MDCA_TOKEN: token,
-  MDCA_REQUESTS_PER_MINUTE: '6000',
-  SYSLOG_HOST: '127.0.0.1',
-  SYSLOG_PORT: String(syslog.port),
-  SYSLOG_FRAMING: 'octet-counting',
-  SYSLOG_CONNECT_TIMEOUT: 'PT2S',
-  RELAY_STATE_DIR: path.join(mnt, 'state'),
-  RELAY_NAME: 'statedir',
-  HEARTBEAT_INTERVAL: 'PT0S',
-});
+const env = () => relaySettings(sim.url, token, syslog.port, { SYSLOG_CONNECT_TIMEOUT: 'PT2S', RELAY_STATE_DIR: path.join(mnt, 'state'), RELAY_NAME: 'statedir' });
 
 async function leftovers(): Promise<string[]> {
   const names = (await readdir(mnt, { recursive: true })) as string[];

@@ -17,6 +17,7 @@ import { guardedLogger } from '../support/guard-sink.js';
 import { assertNoSecretsInDir } from '../support/secret-scan.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
+import { relaySettings } from '../support/relay-settings.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -42,19 +43,7 @@ afterEach(async () => {
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MDCA_PORTAL_URL: sim.url,
-    MDCA_TOKEN: token,
-    MDCA_REQUESTS_PER_MINUTE: '6000',
-    SYSLOG_HOST: '127.0.0.1',
-    SYSLOG_PORT: String(syslog.port),
-    SYSLOG_FRAMING: 'octet-counting',
-    RELAY_STATE_DIR: dir,
-    RELAY_NAME: 'rules',
-    RELAY_INITIAL_LOOKBACK: 'P1D',
-    HEARTBEAT_INTERVAL: 'PT0S',
-    ...extra,
-  };
+  return relaySettings(sim.url, token, syslog.port, { RELAY_STATE_DIR: dir, RELAY_NAME: 'rules', RELAY_INITIAL_LOOKBACK: 'P1D', ...extra });
 }
 
 /** Lines that arrived since `from`, by alert id. */

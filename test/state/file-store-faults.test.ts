@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRelayError } from '../../src/errors.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import type { CheckpointRecord } from '../../src/state/types.js';
-import { mountUnavailable, run } from '../support/tmpfs.js';
+import { mountUnavailable, requiredInCi, run } from '../support/tmpfs.js';
 
 
 function record(watermark: number, ids = 1): CheckpointRecord {
@@ -24,6 +24,7 @@ const noChattr = await run('chattr', ['--help']).then(
   () => undefined,
   (err: NodeJS.ErrnoException & { stderr?: string }) => (err.code === 'ENOENT' ? 'chattr is not installed (e2fsprogs)' : undefined),
 );
+requiredInCi(noChattr);
 
 /** Every file under `dir` except the filler, with its size (what a failed write might leave). */
 async function listing(dir: string): Promise<string[]> {
