@@ -20,3 +20,14 @@ export function nodeEval(script: string, cwd = repo, env: NodeJS.ProcessEnv = pr
     });
   });
 }
+
+/** The baseline of every read figure: alerts/s of a bare skip-paging loop (no checks, no dedupe, no budget). */
+export async function bareFetchRate(apiUrl: string, n: number, from: number): Promise<number> {
+  const { default: fetch } = await import('node-fetch');
+  const t0 = performance.now();
+  for (let skip = 0; skip < n; skip += 100) {
+    const res = await fetch(`${apiUrl}/api/v1/alerts/`, { method: 'POST', headers: { authorization: 'Token sim-token' }, body: JSON.stringify({ filters: { date: { gte: from } }, skip, limit: 100 }) });
+    await res.json();
+  }
+  return n / ((performance.now() - t0) / 1000);
+}

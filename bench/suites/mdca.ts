@@ -2,6 +2,7 @@
 // limit (30 requests per minute per tenant), measured on a controllable clock so an hour of
 // throttling takes seconds; each figure next to its ideal or a naive client from the same run.
 import fetch from 'node-fetch';
+import { bareFetchRate } from '../support.js';
 import type { BenchSuite, Figure } from '../types.js';
 import { createMdcaClient, type MdcaClient } from '../../src/mdca/client.js';
 import { virtualClock, type Clock } from '../../src/mdca/clock.js';
@@ -134,13 +135,7 @@ async function throughputFigure(n: number): Promise<Figure> {
     const t0 = performance.now();
     await drainAll(c, 'alerts', now - 3 * 86_400_000);
     const ours = n / ((performance.now() - t0) / 1000);
-    // Baseline: the same pages fetched by a bare skip loop (no checks, no dedupe, no budget).
-    const t1 = performance.now();
-    for (let skip = 0; skip < n; skip += LIMIT) {
-      const res = await fetch(`${sim.url}/api/v1/alerts/`, { method: 'POST', headers: { authorization: 'Token sim-token' }, body: JSON.stringify({ filters: { date: { gte: now - 3 * 86_400_000 } }, skip, limit: LIMIT }) });
-      await res.json();
-    }
-    const bare = n / ((performance.now() - t1) / 1000);
+    const bare = await bareFetchRate(sim.url, n, now - 3 * 86_400_000);
     return { suite: SUITE, name: `read throughput, ${n.toLocaleString('en-US')} alerts, no rate limit`, value: ours, unit: 'alerts/s', baseline: { name: 'bare skip-paging fetch loop', value: bare } };
   } finally {
     await sim.close();

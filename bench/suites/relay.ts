@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import fetch from 'node-fetch';
+import { bareFetchRate } from '../support.js';
 import type { BenchSuite, Figure } from '../types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startDemoReceiver } from '../../src/demo/syslog-receiver.js';
@@ -42,12 +42,7 @@ async function endToEnd(n: number): Promise<Figure> {
     await relay.close();
     if (summary.sent !== n) throw new Error(`relay bench: sent ${summary.sent} of ${n} (${summary.error?.message ?? 'no error'})`);
 
-    const t1 = performance.now();
-    for (let skip = 0; skip < n; skip += 100) {
-      const res = await fetch(`${sim.url}/api/v1/alerts/`, { method: 'POST', headers: { authorization: 'Token sim-token' }, body: JSON.stringify({ filters: { date: { gte: now - 2 * 86_400_000 } }, skip, limit: 100 }) });
-      await res.json();
-    }
-    const bare = n / ((performance.now() - t1) / 1000);
+    const bare = await bareFetchRate(sim.url, n, now - 2 * 86_400_000);
     const ours = n / seconds;
     return {
       suite: SUITE,
