@@ -17,7 +17,7 @@ export const runOnceOnNode20 = [
   // ~12 s: rsyslog imrelp SIGKILLed 10 times in 20,000 events; the RELP sender on Node 22: relp.test.ts.
   'test/syslog/relp-faults.test.ts',
   // Property runs: thousands of generated cases through the same code that the example-based files
-  // (test/cef/golden, hostile; test/mdca/reader) run on Node 22. The CEF round trip alone is ~15 s.
+  // (test/cef/golden, hostile; test/sources/mdca/reader) run on Node 22. The CEF round trip alone is ~15 s.
   'test/**/*.property.test.ts',
   // ~20 s: Bicep templates compiled and linted by the Bicep CLI (.NET); no relay code runs.
   'test/infra/**',

@@ -1,6 +1,7 @@
 // Benchmark 'cef': alert formatting throughput on one core, next to a naive formatter measured in the same run.
-import { createFormatter, DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
-import type { MdcaAlert } from '../../src/mdca/types.js';
+import { DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
+import { createFormatter } from '../../src/sources/mdca/cef/index.js';
+import type { MdcaAlert } from '../../src/sources/mdca/types.js';
 import type { BenchSuite, Figure } from '../types.js';
 
 const SUITE = 'cef';

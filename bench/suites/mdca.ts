@@ -4,11 +4,11 @@
 import fetch from 'node-fetch';
 import { bareFetchRate } from '../support.js';
 import type { BenchSuite, Figure } from '../types.js';
-import { createMdcaClient, type MdcaClient } from '../../src/mdca/client.js';
-import { virtualClock, type Clock } from '../../src/mdca/clock.js';
-import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
-import { readBatches } from '../../src/mdca/reader.js';
-import type { DataType } from '../../src/mdca/types.js';
+import { createMdcaClient, type MdcaClient } from '../../src/sources/mdca/client.js';
+import { virtualClock, type Clock } from '../../src/ops/clock.js';
+import { resetTenantBuckets } from '../../src/sources/mdca/rate-bucket.js';
+import { readBatches } from '../../src/sources/mdca/reader.js';
+import type { DataType } from '../../src/sources/mdca/types.js';
 import { generateActivities, generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator } from '../../src/simulator/server.js';
 import type { SimulatorOptions } from '../../src/simulator/types.js';

@@ -1,52 +1,43 @@
-// The CEF stage: build a formatter once from validated options, then format alerts, activities and own events.
+// The CEF stage's core, the same for every source: escaping, byte limits, the syslog or ArcSight
+// prefix and the CEF header. A source maps its records onto a CefEvent (src/sources/<api>/cef/);
+// the writer built here turns that into one valid line.
 import { RelayError } from '../errors.js';
-import type { MdcaActivity, MdcaAlert } from '../mdca/types.js';
-import { mapActivity } from './activity.js';
-import { mapAlert } from './alert.js';
-import { appTokenizer } from './apps.js';
 import { escapeHeaderField } from './escape.js';
 import { CefEvent } from './extension.js';
 import { buildPrefix } from './header/syslog-header.js';
 import { headerTime } from './header/time.js';
 import { validateCefOptions } from './options.js';
 import { mapOwn } from './own.js';
-import { severityMapper } from './severity.js';
-import type { CefFormatter, CefOptions, OwnEvent } from './types.js';
+import type { CefOptions, CefWriter, OwnEvent } from './types.js';
 
-export type { CefFormatter, CefOptions, OwnEvent, SiemFormat } from './types.js';
+export type { CefOptions, CefWriter, OwnEvent, SiemFormat } from './types.js';
+export { CefEvent, asText } from './extension.js';
 export { DEFAULT_CEF_OPTIONS, RELAY_VERSION, validateCefOptions } from './options.js';
-export { DEFAULT_SEVERITY_MAP, UNKNOWN_SEVERITY } from './severity.js';
-export { KNOWN_APP_NAMES } from './apps.js';
+export { DEFAULT_SEVERITY_MAP, UNKNOWN_SEVERITY, severityMapper } from './severity.js';
 
 /**
- * Validate `options` (throws RelayError CONFIG_INVALID naming every bad option) and return a
- * formatter whose per-record path does no configuration checks. Each call returns one line with
- * no line break, valid UTF-8 and valid CEF, whatever the record holds.
+ * Validate `options` (throws RelayError CONFIG_INVALID naming every bad option) and return a writer
+ * whose per-event path does no configuration checks. Every line is one line, valid UTF-8 and valid
+ * CEF, whatever the event holds.
  */
-export function createFormatter(options: CefOptions): CefFormatter {
+export function createCefWriter(options: CefOptions): CefWriter {
   const problems = validateCefOptions(options);
   if (problems.length > 0) throw new RelayError('CONFIG_INVALID', 'config', `CEF options: ${problems.join('; ')}`);
 
   const prefix = buildPrefix(options);
-  const cefHead = `CEF:0|${escapeHeaderField(options.vendor)}|${escapeHeaderField(options.product)}|${escapeHeaderField(options.version)}|`;
+  const head = (vendor: string, product: string) => `CEF:0|${escapeHeaderField(vendor)}|${escapeHeaderField(product)}|${escapeHeaderField(options.version)}|`;
+  const cefHead = head(options.vendor, options.product);
   const max = options.maxMessageBytes;
-  const alertMapping = { appToken: appTokenizer(options.appNames), severity: severityMapper(options.severityMap) };
-  const activityMapping = { appToken: alertMapping.appToken, portalUrl: (options.portalUrl ?? '').replace(/\/+$/, '') };
 
-  const finish = (ev: CefEvent, ts: number): string => ev.render(prefix(headerTime(ts)), cefHead, max);
+  const line: CefWriter['line'] = (ev, ts, override) =>
+    ev.render(prefix(headerTime(ts)), override ? head(override.vendor ?? options.vendor, override.product ?? options.product) : cefHead, max);
 
   return {
-    alert(alert: MdcaAlert): string {
-      const ev = new CefEvent();
-      return finish(ev, mapAlert(alert ?? ({} as MdcaAlert), alertMapping, ev));
-    },
-    activity(activity: MdcaActivity): string {
-      const ev = new CefEvent();
-      return finish(ev, mapActivity(activity ?? ({} as MdcaActivity), activityMapping, ev));
-    },
+    options,
+    line,
     own(event: OwnEvent): string {
       const ev = new CefEvent();
-      return finish(ev, mapOwn(event ?? ({} as OwnEvent), ev));
+      return line(ev, mapOwn(event ?? ({} as OwnEvent), ev));
     },
   };
 }

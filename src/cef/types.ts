@@ -1,5 +1,5 @@
 // Contract of the CEF stage: a formatter is built once from validated options, then formats records.
-import type { MdcaActivity, MdcaAlert } from '../mdca/types.js';
+import type { CefEvent } from './extension.js';
 
 export type SiemFormat = 'arcsight' | 'generic';
 
@@ -35,9 +35,14 @@ export interface OwnEvent {
   extension: Array<[key: string, value: string | number | undefined]>;
 }
 
-export interface CefFormatter {
-  /** One line, no trailing newline (framing belongs to the transport). */
-  alert(alert: MdcaAlert): string;
-  activity(activity: MdcaActivity): string;
+/** The source-independent CEF stage: a source's mapping fills a CefEvent, the writer makes the line. */
+export interface CefWriter {
+  readonly options: CefOptions;
+  /**
+   * One line, no trailing newline (framing belongs to the transport): prefix, CEF header, extension,
+   * capped at maxMessageBytes. `head` overrides vendor and product for this event (a source may name the product that raised it).
+   */
+  line(ev: CefEvent, timestamp: number, head?: { vendor?: string; product?: string }): string;
+  /** An event of the relay's own (heartbeat, test event). */
   own(event: OwnEvent): string;
 }

@@ -122,7 +122,7 @@ export async function checkAll(settings: RawSettings, options: { sendTestEvent: 
     const connected = config.syslog.protocol === 'udp' ? 'udp: no connection to test (best effort)' : await probeConnect(config);
     if (!options.sendTestEvent) return `${connected}; run with --send-test-event to deliver a marked test event`;
     const now = Date.now();
-    const line = relay.formatter.own({ signatureId: TEST_EVENT_SIGNATURE, name: 'mdca-siem-relay test event', severity: 0, timestamp: now, extension: [['rt', now], ['dvchost', config.relayName], ['msg', 'Test event from mdca-siem-relay check: safe to ignore']] });
+    const line = relay.writer.own({ signatureId: TEST_EVENT_SIGNATURE, name: 'mdca-siem-relay test event', severity: 0, timestamp: now, extension: [['rt', now], ['dvchost', config.relayName], ['msg', 'Test event from mdca-siem-relay check: safe to ignore']] });
     const report = await relay.sender.deliver([line]);
     return `${connected}; test event ${report.confirmed ? 'delivered and confirmed' : 'sent (udp: unconfirmed)'} to ${report.host.host}:${report.host.port}`;
   });

@@ -1,5 +1,5 @@
 // Progress of a long backfill or replay on a terminal: done, rate, ETA; silent when not a TTY.
-import type { DataType } from '../mdca/types.js';
+import type { Stream as DataType } from '../sources/types.js';
 
 export interface Progress {
   update(p: { dataType: DataType; sent: number; watermark: number }): void;

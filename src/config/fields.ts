@@ -1,5 +1,5 @@
 // The small parsers behind each setting: typed value out, problems reported through `fail`.
-import type { DataType } from '../mdca/types.js';
+import type { DataType } from '../sources/mdca/types.js';
 import { formatDuration, parseDuration } from './duration.js';
 
 // One parser per setting: it returns the typed value and reports problems through `fail`.

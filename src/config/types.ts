@@ -1,6 +1,6 @@
 // The validated configuration every entry point builds once and hands to the pipeline.
 import type { CefOptions } from '../cef/types.js';
-import type { DataType } from '../mdca/types.js';
+import type { DataType } from '../sources/mdca/types.js';
 import type { SyslogOptions } from '../syslog/types.js';
 
 export type AuthConfig =

@@ -1,12 +1,12 @@
 // Wires the stages from a validated configuration, once per process: the entry points (Function,
 // CLI) call this and nothing below it. Parts that cache (the token, the rate limiter) live here.
 import { randomUUID } from 'node:crypto';
-import { createFormatter } from '../cef/index.js';
-import type { CefFormatter } from '../cef/types.js';
+import { createCefWriter, type CefWriter } from '../cef/index.js';
 import type { RelayConfig } from '../config/types.js';
-import { createMdcaClient, type MdcaClient } from '../mdca/client.js';
-import { createBatchSource, type BatchSource } from '../mdca/source.js';
-import type { DataType } from '../mdca/types.js';
+import { createMdcaClient, type MdcaClient } from '../sources/mdca/client.js';
+import { createFormatter } from '../sources/mdca/cef/index.js';
+import { createMdcaSource } from '../sources/mdca/source.js';
+import type { Source, Stream as DataType } from '../sources/types.js';
 import type { Logger } from '../ops/logger.js';
 import { createTokenProvider, type TokenProviderOptions } from '../secrets/provider.js';
 import type { TokenProvider } from '../secrets/types.js';
@@ -34,7 +34,9 @@ export interface Relay {
   readonly tokens: TokenProvider;
   readonly client: MdcaClient;
   readonly sender: SyslogSender;
-  readonly formatter: CefFormatter;
+  readonly source: Source;
+  /** The CEF writer: the relay's own events (heartbeat, check's test event). */
+  readonly writer: CefWriter;
   /** `deadline`: no new batch after it (default 8 min from now); `hardDeadline`: in-flight work is aborted (default 1 min later). */
   run(options: { logger: Logger; deadline?: number; hardDeadline?: number; shouldStop?: () => boolean; onProgress?: Parameters<typeof runRelay>[0]['onProgress'] }): Promise<RunSummary>;
   replay(options: { logger: Logger; from: number; to: number; dataTypes?: DataType[]; onProgress?: Parameters<typeof replayRange>[0]['onProgress'] }): Promise<{ sent: number; requests: number }>;
@@ -86,10 +88,9 @@ export function createRelay(config: RelayConfig, overrides: RelayOverrides = {})
     requestsPerMinute: config.mdca.requestsPerMinute,
   });
   const sender = overrides.sender ?? createSender(config.syslog);
-  const formatter = createFormatter(config.cef);
+  const writer = createCefWriter(config.cef);
   const now = overrides.now ?? Date.now;
-
-  const source: BatchSource = createBatchSource(client, { filters: config.mdca.filters, overlapMs: config.relay.overlapMs });
+  const source = createMdcaSource(client, { dataTypes: config.mdca.dataTypes, filters: config.mdca.filters, overlapMs: config.relay.overlapMs }, createFormatter(config.cef, writer));
 
   return {
     config,
@@ -97,15 +98,16 @@ export function createRelay(config: RelayConfig, overrides: RelayOverrides = {})
     tokens,
     client,
     sender,
-    formatter,
+    source,
+    writer,
     run: ({ logger, deadline, hardDeadline, shouldStop, onProgress }) => {
       const runId = randomUUID();
       // Every run is bounded, the CLI's too: a frozen dependency ends the run, the next one resumes.
       const soft = deadline ?? now() + DEFAULT_RUN_BUDGET_MS;
       const hard = hardDeadline ?? Math.max(soft, now()) + HARD_STOP_AFTER_MS;
-      return runRelay({ config, store, source, sender, formatter, logger: logger.child({ runId }), identity: runnerIdentity(runId), now, deadline: soft, hardDeadline: hard, shouldStop, onProgress });
+      return runRelay({ config, store, source, sender, writer, logger: logger.child({ runId }), identity: runnerIdentity(runId), now, deadline: soft, hardDeadline: hard, shouldStop, onProgress });
     },
-    replay: ({ logger, from, to, dataTypes, onProgress }) => replayRange({ source, sender, formatter, logger, onProgress }, dataTypes ?? config.mdca.dataTypes, from, to),
+    replay: ({ logger, from, to, dataTypes, onProgress }) => replayRange({ source, sender, logger, onProgress }, dataTypes ?? source.streams, from, to),
     close: () => sender.close(),
   };
 }

@@ -7,12 +7,10 @@
 // in flight (a request, a delivery, a store call), so a frozen dependency cannot hold a run past its
 // budget. The lease is renewed while a batch is in flight; losing it aborts the data type. A data
 // type that fails still reports its lag, requests and fetched count (the lag alert reads them).
-import type { CefFormatter } from '../cef/types.js';
+import type { CefWriter } from '../cef/types.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError, RelayError } from '../errors.js';
-import type { BatchSource } from '../mdca/source.js';
-import type { Batch } from '../mdca/source-types.js';
-import type { DataType, MdcaActivity, MdcaAlert, MdcaRecord } from '../mdca/types.js';
+import type { Batch, Source, Stream as DataType } from '../sources/types.js';
 import type { Logger } from '../ops/logger.js';
 import { CheckpointKeeper, type RunnerIdentity } from '../state/keeper.js';
 import { decideStart } from '../state/policy.js';
@@ -25,9 +23,10 @@ import { recordRun } from './status-update.js';
 export interface RelayDeps {
   config: RelayConfig;
   store: StateStore;
-  source: BatchSource;
+  source: Source;
   sender: SyslogSender;
-  formatter: CefFormatter;
+  /** The CEF writer, for the relay's own events (heartbeat). */
+  writer: CefWriter;
   logger: Logger;
   identity: RunnerIdentity;
   now?: () => number;
@@ -72,10 +71,6 @@ export interface RunSummary {
   warnings: string[];
 }
 
-function format(formatter: CefFormatter, dataType: DataType, record: MdcaRecord): string {
-  return dataType === 'alerts' ? formatter.alert(record as MdcaAlert) : formatter.activity(record as MdcaActivity);
-}
-
 /** Bound on each status write and the heartbeat at the end of a run (the store has its own timeout too). */
 const STATUS_WRITE_MS = 15_000;
 
@@ -109,12 +104,12 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     }
     logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
     let narrowedLogged = false;
-    for await (const batch of readAhead(deps.source(cursor, dataType, undefined, { signal, onRequest: () => summary.requests++ }))) {
+    for await (const batch of readAhead(deps.source.read(cursor, dataType, undefined, { signal, onRequest: () => summary.requests++ }))) {
       summary.fetched += batch.records.length + (batch.duplicates ?? 0);
       summary.duplicates += batch.duplicates ?? 0;
       noteBatch(deps.logger, dataType, batch, warnings, narrowedLogged);
       narrowedLogged ||= batch.overlapNarrowedTo !== undefined;
-      const lines = batch.records.map((r) => format(deps.formatter, dataType, r));
+      const lines = batch.records.map((r) => deps.source.format(dataType, r));
       pending = lines.length; // from here some may have reached the receiver
       if (lines.length > 0) await deps.sender.deliver(lines, signal);
       await keeper.commit(batch.cursor, lines.length, signal);
@@ -184,7 +179,7 @@ export async function runRelay(deps: RelayDeps): Promise<RunSummary> {
   try {
     // The status record is created once (its createdAt dates "Created"); later runs only read it.
     if (!(await deps.store.readStatus(hard.signal))) await deps.store.updateStatus((s) => s ?? ({ relayName: deps.config.relayName, createdAt: started } satisfies StatusRecord), hard.signal);
-    for (const dataType of deps.config.mdca.dataTypes) {
+    for (const dataType of deps.source.streams) {
       const d = await relayDataType(deps, dataType, now, hard.signal, warnings);
       dataTypes.push(d);
       if (!d.error) continue;
@@ -219,7 +214,7 @@ export async function runRelay(deps: RelayDeps): Promise<RunSummary> {
     try {
       const status = await deps.store.readStatus(AbortSignal.timeout(STATUS_WRITE_MS));
       if (!status?.lastHeartbeatAt || now() - status.lastHeartbeatAt >= deps.config.relay.heartbeatIntervalMs) {
-        await deps.sender.deliver([deps.formatter.own(heartbeatEvent(deps.config, status, reported, counts, now()))], AbortSignal.timeout(STATUS_WRITE_MS));
+        await deps.sender.deliver([deps.writer.own(heartbeatEvent(deps.config, status, reported, counts, now()))], AbortSignal.timeout(STATUS_WRITE_MS));
         await deps.store.updateStatus((s) => ({ ...s!, lastHeartbeatAt: now() }), AbortSignal.timeout(STATUS_WRITE_MS));
       }
     } catch (err) {

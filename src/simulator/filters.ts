@@ -1,6 +1,6 @@
 // Server-side filter evaluation of the simulator, after the documented names and operators
 // (mdca-api.md: api-alerts-list.md and api-activities-list.md filter tables).
-import type { DataType } from '../mdca/types.js';
+import type { DataType } from '../sources/mdca/types.js';
 
 type Rec = Record<string, unknown>;
 /** A field accessor: every value of the record the filter can match (entities give several). */

@@ -1,6 +1,6 @@
 // Deterministic fixture generator: alerts and activities shaped like the documented objects
 // (mdca-api.md, "Alert fields" and "Activity fields"), from a seeded PRNG so runs are repeatable.
-import type { MdcaActivity, MdcaAlert } from '../mdca/types.js';
+import type { MdcaActivity, MdcaAlert } from '../sources/mdca/types.js';
 
 /** mulberry32: tiny, fast, good enough for fixtures (not for anything secret). */
 export function prng(seed: number): () => number {

@@ -1,6 +1,6 @@
 // Loads the alerts behind the seed's six sample CEF lines (src/simulator/data/seed-alerts.json), when present.
 import { readFile } from 'node:fs/promises';
-import type { MdcaAlert } from '../mdca/types.js';
+import type { MdcaAlert } from '../sources/mdca/types.js';
 
 // Both from src/ (tests, tsx) and from dist/src/ (compiled): the JSON is not copied by tsc.
 const CANDIDATES = [

@@ -3,7 +3,7 @@
 // token auth, the per-token rate limit and switchable faults. Used by tests, benchmarks and the demo.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DataType, MdcaActivity, MdcaAlert } from '../mdca/types.js';
+import type { DataType, MdcaActivity, MdcaAlert } from '../sources/mdca/types.js';
 import { FaultBox, HTML_ERROR_PAGE, rewritePage, rewritesPage } from './faults.js';
 import { compileFilters, FilterError } from './filters.js';
 import { SlidingWindowLimiter } from './rate-limit.js';

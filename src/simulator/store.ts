@@ -1,5 +1,5 @@
 // In-memory record store of the simulator: records plus the moment each becomes visible to the API.
-import type { DataType, MdcaActivity, MdcaAlert } from '../mdca/types.js';
+import type { DataType, MdcaActivity, MdcaAlert } from '../sources/mdca/types.js';
 
 type AnyRecord = MdcaAlert | MdcaActivity;
 

@@ -1,5 +1,5 @@
 // Shapes of the Defender for Cloud Apps API simulator: options, faults, stats.
-import type { DataType, MdcaActivity, MdcaAlert } from '../mdca/types.js';
+import type { DataType, MdcaActivity, MdcaAlert } from '../sources/mdca/types.js';
 
 export interface SimClock {
   now(): number;

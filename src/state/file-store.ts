@@ -18,9 +18,9 @@ import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { RelayError } from '../errors.js';
-import { systemClock } from '../mdca/clock.js';
+import { systemClock } from '../ops/clock.js';
 import { pidAlive } from './pid.js';
-import type { DataType } from '../mdca/types.js';
+import type { Stream as DataType } from '../sources/types.js';
 import type { CheckpointRecord, StateStore, StatusRecord, Versioned } from './types.js';
 
 interface Envelope<T> {

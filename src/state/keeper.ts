@@ -9,8 +9,8 @@
 import os from 'node:os';
 import { isRelayError, RelayError } from '../errors.js';
 import { pidAlive } from './pid.js';
-import type { Cursor } from '../mdca/source-types.js';
-import type { DataType } from '../mdca/types.js';
+import type { Cursor } from '../sources/types.js';
+import type { Stream as DataType } from '../sources/types.js';
 import { leaseIsLive } from './policy.js';
 import type { CheckpointRecord, StateStore } from './types.js';
 

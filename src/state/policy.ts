@@ -1,6 +1,6 @@
 // Pure rules of the state stage: where a data type starts, and what the status shows.
 // No clock, no I/O: every function takes `now` so tests need neither a network nor a sleep.
-import type { Cursor } from '../mdca/source-types.js';
+import type { Cursor } from '../sources/types.js';
 import type { CheckpointRecord, RelayState, StatusRecord } from './types.js';
 
 /** The original agent's thresholds: "Connection error" after 2 h, "Disconnected" after 12 h. */

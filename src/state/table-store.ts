@@ -19,7 +19,7 @@ import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { azureCredential } from '../secrets/credential.js';
 import { RelayError } from '../errors.js';
-import type { DataType } from '../mdca/types.js';
+import type { Stream as DataType } from '../sources/types.js';
 import type { CheckpointRecord, StateStore, StatusRecord, Versioned } from './types.js';
 
 // A string property holds at most 64 KiB (32K UTF-16 chars); an entity at most 1 MiB.

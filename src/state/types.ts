@@ -10,8 +10,8 @@
 //     that is LEASE_LOST, a failure: the other runner may send that batch again).
 // A run killed anywhere between 2 and 3 re-sends at most the batch in flight. A write that timed
 // out may still land later: it only ever carries a cursor whose batch was delivered.
-import type { Cursor } from '../mdca/source-types.js';
-import type { DataType } from '../mdca/types.js';
+import type { Cursor } from '../sources/types.js';
+import type { Stream as DataType } from '../sources/types.js';
 
 export interface Lease {
   owner: string; // `${hostname}:${pid}:${runId}`

@@ -18,7 +18,7 @@
 import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
-import { systemClock } from '../mdca/clock.js';
+import { systemClock } from '../ops/clock.js';
 import { HostPool } from './failover.js';
 import { SenderHealth } from './health.js';
 import { BatchSizer } from './batch-size.js';

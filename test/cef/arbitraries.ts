@@ -1,7 +1,7 @@
 // fast-check generators: MDCA alerts whose text fields are realistic or hostile, plus the oracle's view of each.
 import net from 'node:net';
 import fc from 'fast-check';
-import type { MdcaAlert, MdcaEntity } from '../../src/mdca/types.js';
+import type { MdcaAlert, MdcaEntity } from '../../src/sources/mdca/types.js';
 
 /** Single code units and short sequences attackers use: separators, escapes, controls, lone surrogates, bidi, emoji. */
 const HOSTILE_PIECES = [

@@ -1,8 +1,9 @@
 // Golden output: the seed's six alert lines and every documented activity shape, byte for byte.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createFormatter, DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
-import type { MdcaAlert } from '../../src/mdca/types.js';
+import { DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
+import { createFormatter } from '../../src/sources/mdca/cef/index.js';
+import type { MdcaAlert } from '../../src/sources/mdca/types.js';
 import { parseLine } from '../support/cef-parser.js';
 import { lognormalize } from '../support/lognormalizer.js';
 import { ACTIVITY_GOLDENS } from './fixtures/activities.js';

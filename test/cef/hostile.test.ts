@@ -1,7 +1,8 @@
 // Hand-written hostile corpus: attacker-controlled text can neither break nor forge an event.
 import { describe, expect, it } from 'vitest';
-import { createFormatter, DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
-import type { MdcaActivity, MdcaAlert } from '../../src/mdca/types.js';
+import { DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
+import { createFormatter } from '../../src/sources/mdca/cef/index.js';
+import type { MdcaActivity, MdcaAlert } from '../../src/sources/mdca/types.js';
 import { parseLine } from '../support/cef-parser.js';
 import { lognormalize } from '../support/lognormalizer.js';
 

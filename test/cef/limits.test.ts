@@ -2,12 +2,13 @@
 // a prefix of it), cuts fall between characters and escapes, and the whole-message cap trims largest first.
 // The limits are written out here as numbers on purpose: a changed table in limits/fields.ts must fail.
 import { describe, expect, it } from 'vitest';
-import { createFormatter, DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
+import { DEFAULT_CEF_OPTIONS } from '../../src/cef/index.js';
+import { createFormatter } from '../../src/sources/mdca/cef/index.js';
 import { escapeExtensionValue, escapeHeaderField, preCut, sanitizeKey } from '../../src/cef/escape.js';
 import { DEFAULT_VALUE_LIMIT, extensionLimit } from '../../src/cef/limits/fields.js';
 import { fitToCap, type Trimmable } from '../../src/cef/limits/message-cap.js';
 import { truncateEscaped, utf8Bytes } from '../../src/cef/limits/truncate.js';
-import type { MdcaActivity, MdcaAlert } from '../../src/mdca/types.js';
+import type { MdcaActivity, MdcaAlert } from '../../src/sources/mdca/types.js';
 import { parseLine } from '../support/cef-parser.js';
 
 const big = (n: number, ch = 'a') => ch.repeat(n);

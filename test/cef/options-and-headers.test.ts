@@ -1,9 +1,10 @@
 // Options are validated once with the bad option named; headers follow RFC 5424 / RFC 3164; own events and overrides.
 import { describe, expect, it } from 'vitest';
-import { createFormatter, DEFAULT_CEF_OPTIONS, validateCefOptions } from '../../src/cef/index.js';
+import { DEFAULT_CEF_OPTIONS, validateCefOptions } from '../../src/cef/index.js';
+import { createFormatter } from '../../src/sources/mdca/cef/index.js';
 import type { CefOptions } from '../../src/cef/index.js';
 import { isRelayError } from '../../src/errors.js';
-import type { MdcaAlert } from '../../src/mdca/types.js';
+import type { MdcaAlert } from '../../src/sources/mdca/types.js';
 import { parseLine } from '../support/cef-parser.js';
 import { lognormalize } from '../support/lognormalizer.js';
 

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createFormatter, DEFAULT_CEF_OPTIONS, DEFAULT_SEVERITY_MAP } from '../../src/cef/index.js';
+import { DEFAULT_CEF_OPTIONS, DEFAULT_SEVERITY_MAP } from '../../src/cef/index.js';
+import { createFormatter } from '../../src/sources/mdca/cef/index.js';
 import type { CefOptions } from '../../src/cef/index.js';
 import { parseLine, type ParsedCef } from '../support/cef-parser.js';
 import { lognormalize } from '../support/lognormalizer.js';

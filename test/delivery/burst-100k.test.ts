@@ -2,14 +2,14 @@
 // cursor written to a real Table (Azurite): the de-duplication state stays within one entity at any
 // burst size (issue 13, item 3), and every alert is read exactly once. Slow (a minute): runs once in CI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMdcaClient } from '../../src/mdca/client.js';
-import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
-import { readBatches } from '../../src/mdca/reader.js';
+import { createMdcaClient } from '../../src/sources/mdca/client.js';
+import { resetTenantBuckets } from '../../src/sources/mdca/rate-bucket.js';
+import { readBatches } from '../../src/sources/mdca/reader.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator } from '../../src/simulator/server.js';
 import { TableStateStore } from '../../src/state/table-store.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
-import { staticToken } from '../mdca/helpers.js';
+import { staticToken } from '../sources/mdca/helpers.js';
 import { fakeToken } from '../support/secrets.js';
 
 const MIN = 60_000;

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createRelay, createStore } from '../../src/pipeline/relay.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import type { MdcaAlert } from '../../src/mdca/types.js';
+import type { MdcaAlert } from '../../src/sources/mdca/types.js';
 import { runCli } from '../support/cli.js';
 import { countExternalIds } from '../support/external-ids.js';
 import { guardedLogger } from '../support/guard-sink.js';

@@ -2,7 +2,7 @@
 // release write, renewal every third of the lease, losing the lease, and taking over an ended run's lease.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RelayError } from '../../src/errors.js';
-import type { Cursor } from '../../src/mdca/source-types.js';
+import type { Cursor } from '../../src/sources/mdca/source-types.js';
 import { CheckpointKeeper, runnerIdentity, type RunnerIdentity } from '../../src/state/keeper.js';
 import type { CheckpointRecord, StateStore, Versioned } from '../../src/state/types.js';
 import { expectRelayError } from '../support/relay-error.js';

@@ -14,7 +14,7 @@
 import type net from 'node:net';
 import { describeError, RelayError } from '../../errors.js';
 import { DEFAULT_RETRY } from '../backoff.js';
-import { systemClock } from '../../mdca/clock.js';
+import { systemClock } from '../../ops/clock.js';
 import { HostPool } from '../failover.js';
 import { SenderHealth } from '../health.js';
 import { connectTcp, hostLabel } from '../tcp.js';

@@ -1,11 +1,11 @@
 // MDCA activity → CEF event, as the retired SIEM agent wrote it (siem.md activity samples, agent 0.111+).
-import type { MdcaActivity } from '../mdca/types.js';
-import { CefEvent, asText } from './extension.js';
+import type { MdcaActivity } from '../types.js';
+import { CefEvent, asText } from '../../../cef/extension.js';
 import { IPV6_LABEL } from './alert.js';
-import { epochText } from './header/time.js';
-import { ipv4, ipv6 } from './ip.js';
-import { EXTENSION_LIMITS as L } from './limits/fields.js';
-import { ACTIVITY_SEVERITY } from './severity.js';
+import { epochText } from '../../../cef/header/time.js';
+import { ipv4, ipv6 } from '../../../cef/ip.js';
+import { EXTENSION_LIMITS as L } from '../../../cef/limits/fields.js';
+import { ACTIVITY_SEVERITY } from '../../../cef/severity.js';
 
 export interface ActivityMapping {
   appToken: (id: unknown) => string;

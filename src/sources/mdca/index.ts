@@ -6,4 +6,3 @@ export { validateFilters, FILTER_SPECS, type FilterValidation } from './filters.
 export { parseProxyAddress, proxyFor, redactProxy } from './proxy.js';
 export { resetTenantBuckets, tenantBucket, TenantBucket, type RateLimit } from './rate-bucket.js';
 export { retryDelay, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryPolicy, type FailureKind } from './retry-policy.js';
-export { systemClock, virtualClock, type Clock } from './clock.js';

@@ -2,7 +2,7 @@
 // sent-window.ts (budget exactly full, a millisecond at the window start, a tie carried over, the future
 // budget alone overflowing). Written to kill the mutants the burst and property tests let through.
 import { describe, expect, test } from 'vitest';
-import { boundCursor, readFrom } from '../../src/mdca/sent-window.js';
+import { boundCursor, readFrom } from '../../../src/sources/mdca/sent-window.js';
 
 const W = Date.UTC(2026, 10, 30, 12);
 const MIN = 60_000;

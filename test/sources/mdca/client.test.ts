@@ -2,10 +2,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
-import { generateAlerts } from '../../src/simulator/fixtures.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { relayErrorOrNothing } from '../support/relay-error.js';
+import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { generateAlerts } from '../../../src/simulator/fixtures.js';
+import { startSimulator, type Simulator } from '../../../src/simulator/server.js';
+import { relayErrorOrNothing } from '../../support/relay-error.js';
 import { fastClient, staticToken } from './helpers.js';
 
 let sim: Simulator;

@@ -1,9 +1,9 @@
 // MDCA alert → CEF event, field by field as the retired SIEM agent wrote it (siem.md samples; docs/cef.md).
-import type { MdcaAlert, MdcaEntity } from '../mdca/types.js';
-import { CefEvent, asText } from './extension.js';
-import { epochText } from './header/time.js';
-import { ipv4, ipv6 } from './ip.js';
-import { EXTENSION_LIMITS as L } from './limits/fields.js';
+import type { MdcaAlert, MdcaEntity } from '../types.js';
+import { CefEvent, asText } from '../../../cef/extension.js';
+import { epochText } from '../../../cef/header/time.js';
+import { ipv4, ipv6 } from '../../../cef/ip.js';
+import { EXTENSION_LIMITS as L } from '../../../cef/limits/fields.js';
 
 export interface AlertMapping {
   appToken: (id: unknown) => string;

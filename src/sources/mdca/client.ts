@@ -4,9 +4,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { FetchError as FetchErrorType, RequestInit } from 'node-fetch';
-import { RelayError } from '../errors.js';
-import type { TokenProvider } from '../secrets/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { RelayError } from '../../errors.js';
+import type { TokenProvider } from '../../secrets/types.js';
+import { systemClock, type Clock } from '../../ops/clock.js';
 import { StrictProxyAgent, proxyRefusal } from './proxy-agent.js';
 import { proxyFor, redactProxy } from './proxy.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from './rate-bucket.js';

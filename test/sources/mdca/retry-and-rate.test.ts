@@ -1,9 +1,9 @@
 // Retry delays and the tenant bucket to the exact number, at each boundary: attempts, the malformed
 // limit, the Retry-After ceiling, the jitter ranges, the bucket's margin and its registry.
 import { afterEach, describe, expect, test } from 'vitest';
-import { virtualClock } from '../../src/mdca/clock.js';
-import { resetTenantBuckets, TenantBucket, tenantBucket } from '../../src/mdca/rate-bucket.js';
-import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../src/mdca/retry-policy.js';
+import { virtualClock } from '../../../src/ops/clock.js';
+import { resetTenantBuckets, TenantBucket, tenantBucket } from '../../../src/sources/mdca/rate-bucket.js';
+import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../../src/sources/mdca/retry-policy.js';
 
 const half = () => 0.5;
 

@@ -2,12 +2,12 @@
 // clock): what each request asks for, where the watermark may go, and what a batch carries. Fast enough
 // to run for every mutant of reader.ts (`npm run mutation`); the simulator-backed tests cover the wire.
 import { describe, expect, test } from 'vitest';
-import type { MdcaClient, ListQuery, ListResult } from '../../src/mdca/client.js';
-import type { Clock } from '../../src/mdca/clock.js';
-import { readBatches, readRange } from '../../src/mdca/reader.js';
-import type { Batch, Cursor } from '../../src/mdca/source-types.js';
-import type { MdcaRecord } from '../../src/mdca/types.js';
-import { expectRelayError } from '../support/relay-error.js';
+import type { MdcaClient, ListQuery, ListResult } from '../../../src/sources/mdca/client.js';
+import type { Clock } from '../../../src/ops/clock.js';
+import { readBatches, readRange } from '../../../src/sources/mdca/reader.js';
+import type { Cursor, MdcaBatch as Batch } from '../../../src/sources/mdca/source-types.js';
+import type { MdcaRecord } from '../../../src/sources/mdca/types.js';
+import { expectRelayError } from '../../support/relay-error.js';
 
 const T = Date.UTC(2026, 10, 30, 12);
 const MIN = 60_000;

@@ -1,12 +1,12 @@
 // Watermark paging against the simulator: every record exactly once through ties, late arrivals,
 // interruptions, faults and a large backlog, without provoking a single 429.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
-import { readRange } from '../../src/mdca/reader.js';
-import type { Cursor } from '../../src/mdca/source-types.js';
-import { generateActivities, generateAlerts, prng } from '../../src/simulator/fixtures.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import type { Fault, SimulatorOptions } from '../../src/simulator/types.js';
+import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { readRange } from '../../../src/sources/mdca/reader.js';
+import type { Cursor } from '../../../src/sources/mdca/source-types.js';
+import { generateActivities, generateAlerts, prng } from '../../../src/simulator/fixtures.js';
+import { startSimulator, type Simulator } from '../../../src/simulator/server.js';
+import type { Fault, SimulatorOptions } from '../../../src/simulator/types.js';
 import { drain, duplicates, fastClient } from './helpers.js';
 
 // A scaled-down budget (30 per 250 ms instead of per minute) on both sides keeps tests fast and strict.

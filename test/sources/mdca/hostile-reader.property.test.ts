@@ -4,14 +4,14 @@
 // records, an ignored id exclusion ...) against the simulator; bounded and seeded so it takes seconds.
 import fc from 'fast-check';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { isRelayError } from '../../src/errors.js';
-import { resetTenantBuckets } from '../../src/mdca/rate-bucket.js';
-import { readBatches } from '../../src/mdca/reader.js';
-import type { Cursor } from '../../src/mdca/source-types.js';
-import type { MdcaAlert } from '../../src/mdca/types.js';
-import { generateAlerts } from '../../src/simulator/fixtures.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import type { Fault } from '../../src/simulator/types.js';
+import { isRelayError } from '../../../src/errors.js';
+import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { readBatches } from '../../../src/sources/mdca/reader.js';
+import type { Cursor } from '../../../src/sources/mdca/source-types.js';
+import type { MdcaAlert } from '../../../src/sources/mdca/types.js';
+import { generateAlerts } from '../../../src/simulator/fixtures.js';
+import { startSimulator, type Simulator } from '../../../src/simulator/server.js';
+import type { Fault } from '../../../src/simulator/types.js';
 import { fastClient } from './helpers.js';
 
 const OVERLAP = 60_000;

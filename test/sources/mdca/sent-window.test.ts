@@ -2,7 +2,7 @@
 // every delivered record at or after the floor is either kept by id or counted in the tie.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { boundCursor, readFrom } from '../../src/mdca/sent-window.js';
+import { boundCursor, readFrom } from '../../../src/sources/mdca/sent-window.js';
 
 const MIN = 60_000;
 const W = Date.UTC(2026, 10, 30, 12);

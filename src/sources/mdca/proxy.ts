@@ -1,7 +1,7 @@
 // Which forward proxy a request goes through: `--proxy ADDRESS[:PORT]` (the retired agent's flag)
 // first, else HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the host (curl's conventions).
 // The proxy URL may carry credentials; they never appear in a message.
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../errors.js';
 
 /** The retired agent documented `ADDRESS[:PORT]` without a default port; 8080 is the common proxy port. */
 export const DEFAULT_PROXY_PORT = 8080;

@@ -7,7 +7,7 @@
 // counting requests still in flight as "now") can never put more than `requests` arrivals in any
 // window, whatever the network latency. A classic refill-rate bucket cannot promise that: it lets
 // a full bucket plus a window of refills (2x the limit) through in the first window.
-import type { Clock } from './clock.js';
+import type { Clock } from '../../ops/clock.js';
 
 export interface RateLimit {
   requests: number;

@@ -22,12 +22,12 @@
 //   delivered (once: its id is kept), reported as suspect, and hides nothing dated before it.
 // - A page that contradicts itself never gets here: the client retries it, then fails the run. A
 //   full page that says it is the last is confirmed by one more request from its last timestamp.
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../errors.js';
 import type { MdcaClient } from './client.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../ops/clock.js';
 import { badResponse } from './response.js';
 import { boundCursor, DEFAULT_MAX_SENT_IDS, readFrom } from './sent-window.js';
-import type { Batch, Cursor, ReadOptions } from './source-types.js';
+import type { Cursor, MdcaBatch as Batch, ReadOptions } from './source-types.js';
 import type { DataType, MdcaRecord } from './types.js';
 
 /** A record dated more than this after its request is reported as suspect (clock skew below it is normal). */

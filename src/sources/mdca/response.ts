@@ -1,6 +1,6 @@
 // Checks a list answer before anything trusts it: `{data: [...], hasNext, max?, total?}` with every
 // record carrying a string `_id` and a numeric `timestamp` (api-alerts-list.md, api-activities-list.md).
-import { RelayError } from '../errors.js';
+import { RelayError } from '../../errors.js';
 import type { MdcaPage, MdcaRecord } from './types.js';
 
 export function badResponse(endpoint: string, problem: string, cause?: unknown): RelayError {

@@ -1,11 +1,11 @@
 // The pure policies of the source stage: retry delays, the tenant bucket's pacing, proxy parsing, filters.
 import { describe, expect, test } from 'vitest';
-import { virtualClock } from '../../src/mdca/clock.js';
-import { validateFilters } from '../../src/mdca/filters.js';
-import { noProxyMatches, parseProxyAddress, proxyFor, redactProxy } from '../../src/mdca/proxy.js';
-import { TenantBucket } from '../../src/mdca/rate-bucket.js';
-import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../src/mdca/retry-policy.js';
-import { expectRelayErrorSync } from '../support/relay-error.js';
+import { virtualClock } from '../../../src/ops/clock.js';
+import { validateFilters } from '../../../src/sources/mdca/filters.js';
+import { noProxyMatches, parseProxyAddress, proxyFor, redactProxy } from '../../../src/sources/mdca/proxy.js';
+import { TenantBucket } from '../../../src/sources/mdca/rate-bucket.js';
+import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../../src/sources/mdca/retry-policy.js';
+import { expectRelayErrorSync } from '../../support/relay-error.js';
 
 describe('retry policy', () => {
   test('full jitter on 5xx grows exponentially up to the cap', () => {

@@ -1,11 +1,11 @@
 // Shared pieces of the source-stage tests: a trivial token provider, a client on a simulator, and a
 // "relay" that drains batches committing each cursor, like the pipeline does.
-import { isRelayError } from '../../src/errors.js';
-import { createMdcaClient, type MdcaClient, type MdcaClientOptions } from '../../src/mdca/client.js';
-import { readBatches, type ReaderTuning } from '../../src/mdca/reader.js';
-import type { Cursor, ReadOptions } from '../../src/mdca/source-types.js';
-import type { DataType } from '../../src/mdca/types.js';
-import type { TokenProvider } from '../../src/secrets/types.js';
+import { isRelayError } from '../../../src/errors.js';
+import { createMdcaClient, type MdcaClient, type MdcaClientOptions } from '../../../src/sources/mdca/client.js';
+import { readBatches, type ReaderTuning } from '../../../src/sources/mdca/reader.js';
+import type { Cursor, ReadOptions } from '../../../src/sources/mdca/source-types.js';
+import type { DataType } from '../../../src/sources/mdca/types.js';
+import type { TokenProvider } from '../../../src/secrets/types.js';
 
 export function staticToken(token: string, onRefresh?: () => string | undefined): TokenProvider & { refreshes: number } {
   let current = token;
