@@ -11,8 +11,8 @@ export default {
     'src/state/keeper.ts', // lease, renewal, commit
     'src/cef/limits/*.ts', // dictionary limits, byte truncation, whole-message cap
     'src/cef/escape.ts', // CEF escaping
-    'src/sources/mdca/retry-policy.ts', // backoff, Retry-After
-    'src/sources/mdca/rate-bucket.ts', // tenant pacing
+    'src/sources/http/retry-policy.ts', // backoff, Retry-After
+    'src/sources/http/rate-bucket.ts', // tenant pacing
     'src/sources/mdca/sent-window.ts', // bounded de-duplication state
     'src/sources/mdca/reader.ts', // watermark and paging rules
   ],

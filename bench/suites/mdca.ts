@@ -6,7 +6,7 @@ import { bareFetchRate } from '../support.js';
 import type { BenchSuite, Figure } from '../types.js';
 import { createMdcaClient, type MdcaClient } from '../../src/sources/mdca/client.js';
 import { virtualClock, type Clock } from '../../src/ops/clock.js';
-import { resetTenantBuckets } from '../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../src/sources/http/rate-bucket.js';
 import { readBatches } from '../../src/sources/mdca/reader.js';
 import type { DataType } from '../../src/sources/mdca/types.js';
 import { generateActivities, generateAlerts } from '../../src/simulator/fixtures.js';

@@ -8,7 +8,7 @@ import { bareFetchRate } from '../support.js';
 import type { BenchSuite, Figure } from '../types.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startDemoReceiver } from '../../src/demo/syslog-receiver.js';
-import { resetTenantBuckets } from '../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../src/sources/http/rate-bucket.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { createRelay } from '../../src/pipeline/relay.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';

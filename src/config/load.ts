@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DEFAULT_CEF_OPTIONS, validateCefOptions } from '../cef/index.js';
 import { RelayError } from '../errors.js';
 import { validateFilters } from '../sources/mdca/filters.js';
-import { parseProxyAddress } from '../sources/mdca/proxy.js';
+import { parseProxyAddress } from '../sources/http/proxy.js';
 import { isKeyVaultReference } from '../secrets/keyvault-uri.js';
 import { normalizeApiToken } from '../secrets/static-token.js';
 import { validateSyslogOptions } from '../syslog/index.js';

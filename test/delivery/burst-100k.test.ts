@@ -3,7 +3,7 @@
 // burst size (issue 13, item 3), and every alert is read exactly once. Slow (a minute): runs once in CI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdcaClient } from '../../src/sources/mdca/client.js';
-import { resetTenantBuckets } from '../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../src/sources/http/rate-bucket.js';
 import { readBatches } from '../../src/sources/mdca/reader.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator } from '../../src/simulator/server.js';

@@ -7,11 +7,11 @@ import type { FetchError as FetchErrorType, RequestInit } from 'node-fetch';
 import { RelayError } from '../../errors.js';
 import type { TokenProvider } from '../../secrets/types.js';
 import { systemClock, type Clock } from '../../ops/clock.js';
-import { StrictProxyAgent, proxyRefusal } from './proxy-agent.js';
-import { proxyFor, redactProxy } from './proxy.js';
-import { tenantBucket, type RateLimit, type TenantBucket } from './rate-bucket.js';
+import { StrictProxyAgent, proxyRefusal } from '../http/proxy-agent.js';
+import { proxyFor, redactProxy } from '../http/proxy.js';
+import { tenantBucket, type RateLimit, type TenantBucket } from '../http/rate-bucket.js';
 import { badResponse, contradiction, parsePage } from './response.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from '../http/retry-policy.js';
 import type { DataType, MdcaPage, MdcaRecord } from './types.js';
 
 export interface MdcaClientOptions {

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../../src/sources/http/rate-bucket.js';
 import { generateAlerts } from '../../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../../src/simulator/server.js';
 import { relayErrorOrNothing } from '../../support/relay-error.js';

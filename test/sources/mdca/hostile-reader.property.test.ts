@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { isRelayError } from '../../../src/errors.js';
-import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../../src/sources/http/rate-bucket.js';
 import { readBatches } from '../../../src/sources/mdca/reader.js';
 import type { Cursor } from '../../../src/sources/mdca/source-types.js';
 import type { MdcaAlert } from '../../../src/sources/mdca/types.js';

@@ -2,9 +2,9 @@
 import { describe, expect, test } from 'vitest';
 import { virtualClock } from '../../../src/ops/clock.js';
 import { validateFilters } from '../../../src/sources/mdca/filters.js';
-import { noProxyMatches, parseProxyAddress, proxyFor, redactProxy } from '../../../src/sources/mdca/proxy.js';
-import { TenantBucket } from '../../../src/sources/mdca/rate-bucket.js';
-import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../../src/sources/mdca/retry-policy.js';
+import { noProxyMatches, parseProxyAddress, proxyFor, redactProxy } from '../../../src/sources/http/proxy.js';
+import { TenantBucket } from '../../../src/sources/http/rate-bucket.js';
+import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../../src/sources/http/retry-policy.js';
 import { expectRelayErrorSync } from '../../support/relay-error.js';
 
 describe('retry policy', () => {

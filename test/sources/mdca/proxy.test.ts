@@ -1,7 +1,7 @@
 // Through a real forward proxy (Debian's tinyproxy on loopback): the client works via HTTP CONNECT,
 // credentials are sent to the proxy, and a bad proxy address is the clear "invalid proxy" error.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../../src/sources/http/rate-bucket.js';
 import { generateAlerts } from '../../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../../src/simulator/server.js';
 import { freePort } from '../../support/ports.js';

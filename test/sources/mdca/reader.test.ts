@@ -1,7 +1,7 @@
 // Watermark paging against the simulator: every record exactly once through ties, late arrivals,
 // interruptions, faults and a large backlog, without provoking a single 429.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { resetTenantBuckets } from '../../../src/sources/mdca/rate-bucket.js';
+import { resetTenantBuckets } from '../../../src/sources/http/rate-bucket.js';
 import { readRange } from '../../../src/sources/mdca/reader.js';
 import type { Cursor } from '../../../src/sources/mdca/source-types.js';
 import { generateActivities, generateAlerts, prng } from '../../../src/simulator/fixtures.js';

@@ -2,8 +2,8 @@
 // limit, the Retry-After ceiling, the jitter ranges, the bucket's margin and its registry.
 import { afterEach, describe, expect, test } from 'vitest';
 import { virtualClock } from '../../../src/ops/clock.js';
-import { resetTenantBuckets, TenantBucket, tenantBucket } from '../../../src/sources/mdca/rate-bucket.js';
-import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../../src/sources/mdca/retry-policy.js';
+import { resetTenantBuckets, TenantBucket, tenantBucket } from '../../../src/sources/http/rate-bucket.js';
+import { DEFAULT_RETRY_POLICY as P, parseRetryAfter, retryDelay } from '../../../src/sources/http/retry-policy.js';
 
 const half = () => 0.5;
 
