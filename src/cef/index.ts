@@ -15,6 +15,9 @@ export { CefEvent, asText } from './extension.js';
 export { DEFAULT_CEF_OPTIONS, RELAY_VERSION, validateCefOptions } from './options.js';
 export { DEFAULT_SEVERITY_MAP, UNKNOWN_SEVERITY, severityMapper } from './severity.js';
 
+/** The extension key carrying the tenant's name (label `tenant`): used by no source mapping nor the heartbeat. */
+export const TENANT_KEY = 'flexString1';
+
 /**
  * Validate `options` (throws RelayError CONFIG_INVALID naming every bad option) and return a writer
  * whose per-event path does no configuration checks. Every line is one line, valid UTF-8 and valid
@@ -29,8 +32,15 @@ export function createCefWriter(options: CefOptions): CefWriter {
   const cefHead = head(options.vendor, options.product);
   const max = options.maxMessageBytes;
 
-  const line: CefWriter['line'] = (ev, ts, override) =>
-    ev.render(prefix(headerTime(ts)), override ? head(override.vendor ?? options.vendor, override.product ?? options.product) : cefHead, max);
+  // The tenant key goes last on every line; fixed values are never trimmed by the message cap.
+  const tenant = options.tenant;
+  const line: CefWriter['line'] = (ev, ts, override) => {
+    if (tenant !== undefined) {
+      ev.fixed(`${TENANT_KEY}Label=`, 'tenant');
+      ev.fixed(`${TENANT_KEY}=`, tenant);
+    }
+    return ev.render(prefix(headerTime(ts)), override ? head(override.vendor ?? options.vendor, override.product ?? options.product) : cefHead, max);
+  };
 
   return {
     options,

@@ -74,6 +74,9 @@ export function validateCefOptions(o: unknown): string[] {
     push(`maxMessageBytes: integer ${MIN_MESSAGE_BYTES}..${MAX_MESSAGE_BYTES}`);
   if (c.portalUrl !== undefined && (typeof c.portalUrl !== 'string' || !/^https?:\/\/[\x21-\x7e]+$/.test(c.portalUrl)))
     push('portalUrl: an http(s) URL without spaces or control characters');
+  // The tenant registry's name rule (src/tenants/registry.ts): safe as a CEF value without escaping.
+  if (c.tenant !== undefined && (typeof c.tenant !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(c.tenant)))
+    push('tenant: 1-63 letters, digits, "-" or "_", starting with a letter or digit');
   if (c.appNames !== undefined) {
     if (typeof c.appNames !== 'object' || c.appNames === null) push('appNames: must be an object {appId: NAME}');
     else

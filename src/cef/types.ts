@@ -22,6 +22,11 @@ export interface CefOptions {
    * (`<base>/#/audits?activity.id=eq(<_id>,)`, as the original agent); unset: empty unless the record has `URL`.
    */
   portalUrl?: string;
+  /**
+   * Multi-tenant relays: the tenant's name, appended to every line (records, heartbeat, test event) as
+   * `flexString1Label=tenant flexString1=<name>` (docs/cef.md, Tenant). Unset: lines are unchanged.
+   */
+  tenant?: string;
   /** Extra or overriding app-name constants: MDCA numeric app id → NAME (rendered `APPID_<NAME>`). */
   appNames?: Record<number, string>;
 }
