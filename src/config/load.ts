@@ -77,6 +77,7 @@ const FIELDS = {
   RELAY_CHECKPOINT_STORAGE: text,
   RELAY_STATE_DIR: text,
   RELAY_LOGS_DIR: text,
+  RELAY_TENANT_CONCURRENCY: integer(16, 1, 500),
   AZURE_CLIENT_ID: guid,
   AzureWebJobsStorage: text,
   AzureWebJobsStorage__tableServiceUri: text,
@@ -98,9 +99,10 @@ function schedule(v: string | undefined, fail: (message: string) => void): strin
 // Secrets are never echoed: a problem with one says what is wrong, not what was given.
 const SECRET_SETTINGS = new Set(['MDCA_TOKEN', 'SYSLOG_TLS_KEY', 'RELAY_CHECKPOINT_STORAGE', 'AzureWebJobsStorage']);
 
-function parseFields(raw: RawSettings, problems: string[]): Parsed {
+function parseFields(raw: RawSettings, problems: string[], only?: readonly string[]): Parsed {
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(FIELDS) as Array<[string, Field<unknown>]>) {
+    if (only && !only.includes(name)) continue;
     const value = raw[name];
     // A blank value is a mistake (a stray space in an app setting), not a request for the default.
     if (value !== undefined && value.trim() === '') {
@@ -327,6 +329,18 @@ export function loadConfig(raw: RawSettings, context: ConfigContext): RelayConfi
   const config = build(parsed, context, problems);
   if (problems.length > 0) throw configError(problems);
   return config;
+}
+
+/** What a process shares between its tenants and reads outside RelayConfig: the tenant cap and the
+ *  checkpoint store (the tenant table lives beside the checkpoints). Only these settings are read, so a
+ *  registry command needs no source or receiver settings. */
+export function loadSharedSettings(raw: RawSettings, context: ConfigContext): { tenantConcurrency: number; state: StateConfig } {
+  const problems: string[] = [];
+  const names = ['RELAY_TENANT_CONCURRENCY', 'RELAY_CHECKPOINT_TABLE', 'RELAY_CHECKPOINT_STORAGE', 'RELAY_STATE_DIR', 'AZURE_CLIENT_ID', 'AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__accountName'];
+  const parsed = parseFields(pickSettings(raw), problems, names);
+  const state = problems.length === 0 ? stateConfig(parsed, context, problems) : undefined;
+  if (!state || problems.length > 0) throw configError(problems);
+  return { tenantConcurrency: parsed.RELAY_TENANT_CONCURRENCY, state };
 }
 
 function configError(problems: string[]): RelayError {

@@ -126,6 +126,7 @@ const TABLE: Record<string, Entry> = {
   },
   RELAY_STATE_DIR: { bad: [() => aFile] },
   RELAY_LOGS_DIR: { bad: [() => aFile] },
+  RELAY_TENANT_CONCURRENCY: { bad: ['0', '501', '1.5', 'all'] },
   AZURE_CLIENT_ID: { bad: ['abc', '00000000-0000-0000-0000-00000000000', '{00000000-0000-0000-0000-000000000000}'] },
   AzureWebJobsStorage: { bad: [{ value: 'nonsense', context: 'function' }, { value: `AccountKey=${accountKey};BlobEndpoint=https://x`, context: 'function' }] },
   AzureWebJobsStorage__tableServiceUri: { bad: [{ value: 'strelay.table.core.windows.net', context: 'function' }, { value: 'https://user:pw@strelay.table.core.windows.net', context: 'function' }] },

@@ -1,5 +1,6 @@
-// One request budget per tenant, shared by every data type (the API allows 30 requests per minute
-// per tenant, all endpoints together: mdca-api.md "Throttling and paging").
+// One request budget per tenant, shared by every data type and client of that tenant (Defender for
+// Cloud Apps: 30 requests per minute per tenant, all endpoints together, mdca-api.md "Throttling and
+// paging"; Microsoft Graph security alerts: 150 per minute per app per tenant, graph-security-api.md).
 //
 // It is a token bucket of `requests` tokens in which a spent token comes back `windowMs` after the
 // request that spent it ENDED. The service counts arrivals in a sliding window; a request arrives
@@ -92,9 +93,12 @@ export class TenantBucket {
 
 const registry = new Map<string, TenantBucket>();
 
-/** The tenant's bucket: one per portal origin in this process, whatever data type or client asks. */
-export function tenantBucket(portalUrl: string, limit: RateLimit, clock: Clock): TenantBucket {
-  const key = new URL(portalUrl).origin.toLowerCase();
+/**
+ * The tenant's bucket: one per API origin in this process, whatever data type or client asks. `scope`
+ * separates budgets that share an origin (Graph: one per app and tenant on graph.microsoft.com).
+ */
+export function tenantBucket(apiUrl: string, limit: RateLimit, clock: Clock, scope = ''): TenantBucket {
+  const key = `${new URL(apiUrl).origin.toLowerCase()} ${scope}`;
   let b = registry.get(key);
   if (!b) {
     b = new TenantBucket(limit, clock);

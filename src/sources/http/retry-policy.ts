@@ -1,4 +1,4 @@
-// Retry policy of the API client as one pure function (after got's calculate-retry-delay.ts):
+// Retry policy of the API clients as one pure function (after got's calculate-retry-delay.ts):
 // which failures are retried, how long to wait, and when to give up. No clock, no network.
 
 /** What went wrong with one attempt. Auth failures are not here: they are never retried. */
@@ -56,7 +56,11 @@ export function retryDelay(input: RetryInput, policy: RetryPolicy, random: () =>
     return d / 2 + random() * (d / 2);
   }
   // Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads retries of many clients.
-  return random() * Math.min(policy.capMs, policy.baseMs * exp);
+  const backoff = random() * Math.min(policy.capMs, policy.baseMs * exp);
+  // A server error that says when to come back (Graph answers 503 with Retry-After when it throttles:
+  // "Microsoft Graph throttling guidance") is not retried sooner than that.
+  if (input.retryAfterMs === undefined) return backoff;
+  return input.retryAfterMs > policy.maxRetryAfterMs ? undefined : Math.max(backoff, input.retryAfterMs);
 }
 
 /** `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms from `now`; undefined if absent or invalid. */
