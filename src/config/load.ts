@@ -14,6 +14,7 @@ import { dataTypes, duration, guid, integer, jsonObject, oneOf, optionalInteger,
 import { DEFAULT_SCHEDULE, scheduleProblems } from './schedule.js';
 import { readPem, tlsMaterialProblems } from './tls-material.js';
 import { SETTINGS } from './settings.js';
+import { GRAPH_FIELDS, GRAPH_SECRET_SETTINGS, graphConfig } from './graph.js';
 import type { RelayConfig, StateConfig } from './types.js';
 
 export type RawSettings = Record<string, string | undefined>;
@@ -28,7 +29,8 @@ const DAY = 24 * HOUR;
 const KEY_VAULT_SECRET_URI = /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[A-Za-z0-9-]{1,127}\/?$/;
 
 const FIELDS = {
-  MDCA_PORTAL_URL: portalUrl,
+  // Required unless RELAY_SOURCE=graph: see sourceRequirements.
+  MDCA_PORTAL_URL: (v: string | undefined, fail: (message: string) => void) => (v === undefined ? '' : portalUrl(v, fail)),
   MDCA_AUTH: oneOf(['token', 'entra'] as const, 'token'),
   MDCA_TOKEN: text,
   MDCA_TOKEN_SECRET_URI: text,
@@ -82,6 +84,7 @@ const FIELDS = {
   AzureWebJobsStorage: text,
   AzureWebJobsStorage__tableServiceUri: text,
   AzureWebJobsStorage__accountName: text,
+  ...GRAPH_FIELDS,
 } satisfies Record<string, Field<unknown>>;
 
 type Parsed = { [K in keyof typeof FIELDS]: ReturnType<(typeof FIELDS)[K]> };
@@ -97,7 +100,7 @@ function schedule(v: string | undefined, fail: (message: string) => void): strin
 }
 
 // Secrets are never echoed: a problem with one says what is wrong, not what was given.
-const SECRET_SETTINGS = new Set(['MDCA_TOKEN', 'SYSLOG_TLS_KEY', 'RELAY_CHECKPOINT_STORAGE', 'AzureWebJobsStorage']);
+const SECRET_SETTINGS = new Set<string>([...GRAPH_SECRET_SETTINGS, 'MDCA_TOKEN', 'SYSLOG_TLS_KEY', 'RELAY_CHECKPOINT_STORAGE', 'AzureWebJobsStorage']);
 
 function parseFields(raw: RawSettings, problems: string[], only?: readonly string[]): Parsed {
   const out: Record<string, unknown> = {};
@@ -177,8 +180,14 @@ function stateConfig(p: Parsed, context: ConfigContext, problems: string[]): Sta
   return { kind: 'table', tableName };
 }
 
+/** What the chosen source requires, reported with the other field problems (the other source's settings may be absent). */
+function sourceRequirements(p: Parsed, problems: string[]): void {
+  if (p.RELAY_SOURCE !== 'graph' && !p.MDCA_PORTAL_URL) problems.push('MDCA_PORTAL_URL: is required (the portal URL, e.g. https://contoso.eu2.portal.cloudappsecurity.com; or set RELAY_SOURCE=graph)');
+}
+
 function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConfig {
-  if (p.MDCA_AUTH === 'token' && !p.MDCA_TOKEN && !p.MDCA_TOKEN_SECRET_URI) problems.push('MDCA_TOKEN: is required (or set MDCA_TOKEN_SECRET_URI, or MDCA_AUTH=entra)');
+  const mdca = p.RELAY_SOURCE === 'mdca';
+  if (mdca && p.MDCA_AUTH === 'token' && !p.MDCA_TOKEN && !p.MDCA_TOKEN_SECRET_URI) problems.push('MDCA_TOKEN: is required (or set MDCA_TOKEN_SECRET_URI, or MDCA_AUTH=entra)');
   // The same normalisation the token provider applies, now rather than on the first request. An
   // unresolved Key Vault reference stays a run-time SECRET_REFERENCE_UNRESOLVED (recorded in the status).
   if (p.MDCA_TOKEN && !isKeyVaultReference(p.MDCA_TOKEN)) {
@@ -253,9 +262,13 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
   } satisfies RelayConfig['cef'];
   problems.push(...validateCefOptions(cef).map((e) => prefixed(e, 'CEF')));
 
-  const portalHost = p.MDCA_PORTAL_URL ? new URL(p.MDCA_PORTAL_URL).hostname : 'relay';
+  const proxyEnv = { HTTPS_PROXY: p.HTTPS_PROXY || p.https_proxy, NO_PROXY: p.NO_PROXY || p.no_proxy };
+  const graph = mdca ? undefined : graphConfig(p, { clientId: p.AZURE_CLIENT_ID, proxy: p.MDCA_PROXY || undefined, proxyEnv, keyVaultUri: KEY_VAULT_SECRET_URI }, problems);
+  const sourceHost = graph ? new URL(graph.endpoint).hostname : p.MDCA_PORTAL_URL ? new URL(p.MDCA_PORTAL_URL).hostname : 'relay';
   return {
-    relayName: p.RELAY_NAME || portalHost,
+    relayName: p.RELAY_NAME || sourceHost,
+    source: p.RELAY_SOURCE,
+    graph,
     mdca: {
       portalUrl: p.MDCA_PORTAL_URL,
       auth: p.MDCA_AUTH === 'entra' ? { mode: 'entra', clientId: p.AZURE_CLIENT_ID } : { mode: 'token', token: p.MDCA_TOKEN, secretUri: p.MDCA_TOKEN_SECRET_URI?.trim() },
@@ -264,7 +277,7 @@ function build(p: Parsed, context: ConfigContext, problems: string[]): RelayConf
       requestsPerMinute: p.MDCA_REQUESTS_PER_MINUTE!,
       requestTimeoutMs: p.MDCA_REQUEST_TIMEOUT,
       proxy: p.MDCA_PROXY || undefined,
-      proxyEnv: { HTTPS_PROXY: p.HTTPS_PROXY || p.https_proxy, NO_PROXY: p.NO_PROXY || p.no_proxy },
+      proxyEnv,
     },
     syslog,
     cef,
@@ -325,6 +338,7 @@ export function pickSettings(source: RawSettings): RawSettings {
 export function loadConfig(raw: RawSettings, context: ConfigContext): RelayConfig {
   const problems: string[] = [];
   const parsed = parseFields(pickSettings(raw), problems);
+  sourceRequirements(parsed, problems);
   if (problems.length > 0) throw configError(problems);
   const config = build(parsed, context, problems);
   if (problems.length > 0) throw configError(problems);

@@ -11,8 +11,44 @@ export type StateConfig =
   | { kind: 'directory'; dir: string }
   | { kind: 'table'; tableName: string; connectionString?: string; tableServiceUri?: string; clientId?: string };
 
+/** Which API the relay reads (RELAY_SOURCE). */
+export type SourceKind = 'mdca' | 'graph';
+
+/** How the Graph source gets its app-only token (docs/graph.md). */
+export type GraphAuthConfig =
+  | { mode: 'token'; token: string }
+  | { mode: 'managed-identity'; clientId?: string }
+  | { mode: 'client-secret'; tenantId: string; clientId: string; secretUri: string }
+  | { mode: 'client-certificate'; tenantId: string; clientId: string; certificateUri: string };
+
+export interface GraphConfig {
+  /** Service root without path, e.g. https://graph.microsoft.com. */
+  endpoint: string;
+  /** Entra authority host for application credentials, e.g. https://login.microsoftonline.com. */
+  authorityHost: string;
+  /** `<endpoint>/.default`. */
+  scope: string;
+  auth: GraphAuthConfig;
+  /** serviceSource values to relay, or every one. */
+  serviceSources: string[] | 'all';
+  /** Send updates of alerts already sent (status, classification, determination, assignment). */
+  alertUpdates: boolean;
+  /** Defender for Cloud Apps alerts written as the legacy source wrote them. */
+  cefCompat: boolean;
+  requestsPerMinute: number;
+  requestTimeoutMs: number;
+  /** MDCA_PROXY (--proxy): the forward proxy, whichever the source. */
+  proxy?: string;
+  proxyEnv: Record<string, string | undefined>;
+}
+
 export interface RelayConfig {
   relayName: string;
+  /** `mdca` (default) or `graph`: which of `mdca` / `graph` below the relay reads. */
+  source: SourceKind;
+  /** Present when source is `graph`. */
+  graph?: GraphConfig;
+  /** Always present (the legacy source's settings); portalUrl is '' when source is `graph`. */
   mdca: {
     portalUrl: string;
     auth: AuthConfig;

@@ -41,6 +41,9 @@ interface Bad {
 }
 type Entry = { bad: Array<string | (() => string) | Bad> } | { free: string };
 
+/** A Graph setting's bad value, read with RELAY_SOURCE=graph (and the MDCA settings still present: they are not in the way). */
+const graph = (value: string | (() => string), extra: RawSettings = {}): Bad => ({ value, with: { RELAY_SOURCE: 'graph', ...extra } });
+const app = { GRAPH_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', GRAPH_CLIENT_ID: '6c1f5c8e-2d0b-4a43-9a57-0d6c1e4d2f10', GRAPH_CLIENT_SECRET_URI: 'https://kv-relay.vault.azure.net/secrets/graph-secret' };
 const tlsOn = () => ({ SYSLOG_PROTOCOL: 'tls', SYSLOG_TLS_CA: tls.ca });
 const truncatedPem = '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHHIgIIomJpMA0GCSqGSIb3DQEBCwUAMBQxEjAQBgNVBAMMCWxv\n-----END CERTIFICATE-----';
 
@@ -128,6 +131,19 @@ const TABLE: Record<string, Entry> = {
   RELAY_LOGS_DIR: { bad: [() => aFile] },
   RELAY_TENANT_CONCURRENCY: { bad: ['0', '501', '1.5', 'all'] },
   AZURE_CLIENT_ID: { bad: ['abc', '00000000-0000-0000-0000-00000000000', '{00000000-0000-0000-0000-000000000000}'] },
+  RELAY_SOURCE: { bad: ['legacy', 'graph-api', 'mdca,graph'] },
+  GRAPH_ENDPOINT: { bad: [graph('not a url'), graph('http://graph.microsoft.com'), graph('https://graph.microsoft.com/v1.0'), graph('https://graph.example.com'), graph('https://user:pw@graph.microsoft.com'), graph('https://graph.microsoft.com:8443'), graph('ftp://graph.microsoft.com')] },
+  GRAPH_AUTHORITY_HOST: { bad: [graph('login.microsoftonline.com'), graph('http://127.0.0.1:8443'), graph('https://login.microsoftonline.com/tenant-id'), graph('https://user:pw@login.microsoftonline.com')] },
+  GRAPH_TENANT_ID: { bad: [graph('not a tenant', app), graph('{72f988bf-86f1-41af-91ab-2d7cd011db47}', app), graph('contoso', app)] },
+  GRAPH_CLIENT_ID: { bad: [graph('abc', app), graph('72f988bf-86f1-41af-91ab-2d7cd011db4', app)] },
+  GRAPH_CLIENT_SECRET_URI: { bad: [graph('kv-relay/graph-secret', app), graph('https://kv-relay.vault.azure.net/secrets/graph-secret/0123456789abcdef0123456789abcdef', app), graph('http://kv-relay.vault.azure.net/secrets/graph-secret', app), graph('@Microsoft.KeyVault(SecretUri=https://kv-relay.vault.azure.net/secrets/graph-secret)', app)] },
+  GRAPH_CLIENT_CERTIFICATE_URI: { bad: [graph('https://kv-relay.vault.azure.net/certificates/graph-cert', app), graph('https://kv-relay.vault.azure.net/secrets/graph-cert', { ...app, GRAPH_CLIENT_SECRET_URI: app.GRAPH_CLIENT_SECRET_URI })] },
+  GRAPH_TOKEN: { bad: [graph('two words'), graph('tok\u0001en'), graph('Bearer two words'), graph(() => fakeToken('graph token beside an app'), app)] },
+  GRAPH_SERVICE_SOURCES: { bad: [graph('microsoftDefenderForCloudApp'), graph(','), graph('all,microsoftDefenderForEndpoint'), graph('microsoftDefenderForEndpoint;microsoftDefenderForIdentity')] },
+  GRAPH_ALERT_UPDATES: { bad: [graph('yes'), graph('1'), graph('on')] },
+  GRAPH_CEF_COMPAT: { bad: [graph('no'), graph('0'), graph('legacy')] },
+  GRAPH_REQUESTS_PER_MINUTE: { bad: [graph('0'), graph('151.5'), graph('1e2'), graph('6001'), graph('many')] },
+  GRAPH_REQUEST_TIMEOUT: { bad: [graph('PT0S'), graph('PT11M'), graph('60')] },
   AzureWebJobsStorage: { bad: [{ value: 'nonsense', context: 'function' }, { value: `AccountKey=${accountKey};BlobEndpoint=https://x`, context: 'function' }] },
   AzureWebJobsStorage__tableServiceUri: { bad: [{ value: 'strelay.table.core.windows.net', context: 'function' }, { value: 'https://user:pw@strelay.table.core.windows.net', context: 'function' }] },
   AzureWebJobsStorage__accountName: { bad: [{ value: 'Not_An_Account', context: 'function' }, { value: 'ab', context: 'function' }] },
@@ -213,6 +229,53 @@ describe('settings refused at start-up', () => {
   it('lists every problem at once', () => {
     const message = refusal({ ...cliBase, SYSLOG_PORT: '1e3', RELAY_LEASE: 'PT0S', RELAY_SCHEDULE: '* * *', MDCA_REQUEST_TIMEOUT: 'PT0S' }, 'cli');
     for (const name of ['SYSLOG_PORT', 'RELAY_LEASE', 'RELAY_SCHEDULE', 'MDCA_REQUEST_TIMEOUT']) expect(message).toMatch(names(name));
+  });
+});
+
+describe('RELAY_SOURCE=graph', () => {
+  const graphBase: RawSettings = { RELAY_SOURCE: 'graph', SYSLOG_HOST: '10.1.2.3', RELAY_STATE_DIR: cliBase.RELAY_STATE_DIR };
+
+  it('needs no MDCA setting, and mdca needs no GRAPH setting', () => {
+    const g = loadConfig(graphBase, 'cli');
+    expect(g.source).toBe('graph');
+    expect(g.graph).toMatchObject({ endpoint: 'https://graph.microsoft.com', authorityHost: 'https://login.microsoftonline.com', scope: 'https://graph.microsoft.com/.default', serviceSources: ['microsoftDefenderForCloudApps'], alertUpdates: true, cefCompat: true, requestsPerMinute: 150, auth: { mode: 'managed-identity' } });
+    expect(g.relayName).toBe('graph.microsoft.com');
+    const m = loadConfig(cliBase, 'cli');
+    expect(m.source).toBe('mdca');
+    expect(m.graph).toBeUndefined();
+    expect(refusal({ SYSLOG_HOST: '10.1.2.3' }, 'cli')).toMatch(names('MDCA_PORTAL_URL'));
+  });
+
+  it('derives the scope and the Entra authority from the national cloud', () => {
+    const cloud = (endpoint: string) => loadConfig({ ...graphBase, GRAPH_ENDPOINT: endpoint }, 'cli').graph!;
+    expect(cloud('https://graph.microsoft.us')).toMatchObject({ scope: 'https://graph.microsoft.us/.default', authorityHost: 'https://login.microsoftonline.us' });
+    expect(cloud('https://dod-graph.microsoft.us/')).toMatchObject({ endpoint: 'https://dod-graph.microsoft.us', scope: 'https://dod-graph.microsoft.us/.default', authorityHost: 'https://login.microsoftonline.us' });
+    expect(cloud('https://microsoftgraph.chinacloudapi.cn')).toMatchObject({ scope: 'https://microsoftgraph.chinacloudapi.cn/.default', authorityHost: 'https://login.chinacloudapi.cn' });
+    expect(cloud('http://127.0.0.1:8080')).toMatchObject({ endpoint: 'http://127.0.0.1:8080', scope: 'https://graph.microsoft.com/.default' });
+    expect(loadConfig({ ...graphBase, GRAPH_AUTHORITY_HOST: 'https://127.0.0.1:9443' }, 'cli').graph!.authorityHost).toBe('https://127.0.0.1:9443');
+  });
+
+  it('chooses the credential from what is set, and names what is missing', () => {
+    const auth = (extra: RawSettings) => loadConfig({ ...graphBase, ...extra }, 'cli').graph!.auth;
+    expect(auth({ AZURE_CLIENT_ID: app.GRAPH_CLIENT_ID })).toEqual({ mode: 'managed-identity', clientId: app.GRAPH_CLIENT_ID });
+    expect(auth(app)).toEqual({ mode: 'client-secret', tenantId: app.GRAPH_TENANT_ID, clientId: app.GRAPH_CLIENT_ID, secretUri: app.GRAPH_CLIENT_SECRET_URI });
+    const certificateUri = 'https://kv-relay.vault.azure.net/secrets/graph-cert';
+    expect(auth({ ...app, GRAPH_CLIENT_SECRET_URI: undefined, GRAPH_CLIENT_CERTIFICATE_URI: certificateUri })).toMatchObject({ mode: 'client-certificate', certificateUri });
+    const graphToken = fakeToken('graph token');
+    expect(auth({ GRAPH_TOKEN: graphToken })).toEqual({ mode: 'token', token: graphToken });
+    expect(refusal({ ...graphBase, GRAPH_CLIENT_ID: app.GRAPH_CLIENT_ID }, 'cli')).toMatch(names('GRAPH_CLIENT_SECRET_URI'));
+    expect(refusal({ ...graphBase, GRAPH_CLIENT_ID: app.GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET_URI: app.GRAPH_CLIENT_SECRET_URI }, 'cli')).toMatch(names('GRAPH_TENANT_ID'));
+    expect(refusal({ ...graphBase, GRAPH_TENANT_ID: app.GRAPH_TENANT_ID, GRAPH_CLIENT_CERTIFICATE_URI: certificateUri }, 'cli')).toMatch(names('GRAPH_CLIENT_ID'));
+    const both = refusal({ ...graphBase, ...app, GRAPH_TOKEN: graphToken }, 'cli');
+    expect(both).toMatch(names('GRAPH_TOKEN'));
+    expect(both).not.toContain(graphToken);
+  });
+
+  it('takes serviceSource values in any case, or all', () => {
+    const sources = (v: string) => loadConfig({ ...graphBase, GRAPH_SERVICE_SOURCES: v }, 'cli').graph!.serviceSources;
+    expect(sources('MicrosoftDefenderForEndpoint, microsoftdefenderforidentity')).toEqual(['microsoftDefenderForEndpoint', 'microsoftDefenderForIdentity']);
+    expect(sources('ALL')).toBe('all');
+    expect(loadConfig({ ...graphBase, GRAPH_ALERT_UPDATES: 'FALSE', GRAPH_CEF_COMPAT: 'false' }, 'cli').graph).toMatchObject({ alertUpdates: false, cefCompat: false });
   });
 });
 
