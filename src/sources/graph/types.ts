@@ -67,8 +67,8 @@ export interface GraphEvidence {
   recipientEmailAddress?: string | null;
   subject?: string | null;
   networkMessageId?: string | null;
-  // cloudApplicationEvidence
-  appId?: number | null;
+  // cloudApplicationEvidence (a number) / oauthApplicationEvidence (a GUID string)
+  appId?: number | string | null;
   instanceName?: string | null;
   // registryKeyEvidence / registryValueEvidence
   registryKey?: string | null;
