@@ -47,6 +47,7 @@ param relay = { MDCA_PORTAL_URL: 'https://contoso.portal.cloudappsecurity.com', 
  */
 const NOT_SET_BY_TEMPLATE: Record<string, string> = {
   MDCA_TOKEN: 'a secret: the template creates nothing secret; the app reads MDCA_TOKEN_SECRET_URI instead',
+  GRAPH_TOKEN: 'a secret, and a short-lived one (local use and tests): in Azure the managed identity or GRAPH_CLIENT_SECRET_URI',
   RELAY_CHECKPOINT_STORAGE:
     'the template creates the checkpoint table in host storage and grants the identity that table alone',
 };
