@@ -4,12 +4,12 @@
 @sealed()
 @description('''Relay settings, keyed by the environment variable names the code reads (src/config/settings.ts).
 A key left out is not set on the app, so the code's default applies. Values are strings, as app settings are.
-Not here on purpose: MDCA_TOKEN and SYSLOG_TLS_KEY (secrets: the template creates nothing secret; see
+Not here on purpose: MDCA_TOKEN, GRAPH_TOKEN and SYSLOG_TLS_KEY (secrets: the template creates nothing secret; see
 tokenSecretName and syslogTlsKeySecretName), MDCA_TOKEN_SECRET_URI, RELAY_CHECKPOINT_TABLE and AZURE_CLIENT_ID
 (derived from the resources this template creates), and the CLI-only settings.''')
 type relaySettings = {
-  @description('API base: https://<tenant>.<region>.portal.cloudappsecurity.com')
-  MDCA_PORTAL_URL: string
+  @description('API base: https://<tenant>.<region>.portal.cloudappsecurity.com (required unless RELAY_SOURCE is graph).')
+  MDCA_PORTAL_URL: string?
   @description('token (API token in Key Vault) or entra (the app identity; grant it the MDCA API app role).')
   MDCA_AUTH: ('token' | 'entra')?
   @description('alerts, activities, or alerts,activities')
@@ -25,6 +25,24 @@ type relaySettings = {
   MDCA_PROXY: string?
   HTTPS_PROXY: string?
   NO_PROXY: string?
+
+  @description('mdca (the Defender for Cloud Apps API, MDCA_* settings) or graph (Microsoft Graph alerts_v2, GRAPH_* settings; docs/graph.md).')
+  RELAY_SOURCE: ('mdca' | 'graph')?
+  @description('https://graph.microsoft.com (default), https://graph.microsoft.us, https://dod-graph.microsoft.us or https://microsoftgraph.chinacloudapi.cn.')
+  GRAPH_ENDPOINT: string?
+  @description('Entra authority; derived from GRAPH_ENDPOINT when left out.')
+  GRAPH_AUTHORITY_HOST: string?
+  @description('App registration instead of the managed identity: tenant id, client id and a Key Vault secret URI (secret or PEM certificate).')
+  GRAPH_TENANT_ID: string?
+  GRAPH_CLIENT_ID: string?
+  GRAPH_CLIENT_SECRET_URI: string?
+  GRAPH_CLIENT_CERTIFICATE_URI: string?
+  @description('Comma list of alerts_v2 serviceSource values, or all (default microsoftDefenderForCloudApps).')
+  GRAPH_SERVICE_SOURCES: string?
+  GRAPH_ALERT_UPDATES: ('true' | 'false')?
+  GRAPH_CEF_COMPAT: ('true' | 'false')?
+  GRAPH_REQUESTS_PER_MINUTE: string?
+  GRAPH_REQUEST_TIMEOUT: string?
 
   @description('Syslog receiver(s), comma separated for fail-over; a private address reached through VNet integration.')
   SYSLOG_HOST: string
