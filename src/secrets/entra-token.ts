@@ -1,6 +1,6 @@
 // Microsoft Entra bearer tokens for the Defender for Cloud Apps API (an application or managed identity): no token to rotate.
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { RelayError } from '../errors.js';
+import { isRelayError, RelayError } from '../errors.js';
 import type { TokenProvider } from './types.js';
 import { azureCredential } from './credential.js';
 import { safeMessage } from './redact.js';
@@ -19,6 +19,10 @@ export interface EntraTokenProviderOptions {
   /** User-assigned managed identity client id (AZURE_CLIENT_ID). */
   clientId?: string;
   scope?: string;
+  /** What the token is for, in messages (default: the Defender for Cloud Apps API). */
+  api?: string;
+  /** What to check when no token comes, in messages (default: the AZURE_* identity settings and the API permission). */
+  hint?: string;
   /** Upper bound for one token request. Default 30 s. */
   timeoutMs?: number;
   now?: () => number;
@@ -30,6 +34,8 @@ export class EntraTokenProvider implements TokenProvider {
   readonly #credential: TokenCredential;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  readonly #api: string;
+  readonly #hint: string;
   #token: AccessToken | undefined;
   #inflight: Promise<AccessToken> | undefined;
   readonly #seen: string[] = [];
@@ -39,6 +45,8 @@ export class EntraTokenProvider implements TokenProvider {
     this.#credential = options.credential ?? azureCredential({ clientId: options.clientId });
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#api = options.api ?? 'the Defender for Cloud Apps API';
+    this.#hint = options.hint ?? 'Check the application\'s or managed identity\'s credentials (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET) and that it is granted the API permission';
   }
 
   async authorization(): Promise<string> {
@@ -76,10 +84,10 @@ export class EntraTokenProvider implements TokenProvider {
     try {
       token = await this.#credential.getToken(this.scope, { abortSignal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (err) {
+      // A credential that reads its own secret (Key Vault) already says what failed and how to fix it.
+      if (isRelayError(err)) throw err;
       throw new RelayError('SECRET_UNAVAILABLE', 'secret',
-        `could not get a Microsoft Entra token for the Defender for Cloud Apps API (scope ${this.scope}): ` +
-          `${safeMessage(err, this.#seen, 300)}. Check the application's or managed identity's credentials ` +
-          '(AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET) and that it is granted the API permission',
+        `could not get a Microsoft Entra token for ${this.#api} (scope ${this.scope}): ${safeMessage(err, this.#seen, 300)}. ${this.#hint}`,
         { cause: new Error(safeMessage(err, this.#seen, 500)) });
     }
     if (!token || !token.token) {

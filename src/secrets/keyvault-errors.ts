@@ -9,6 +9,8 @@ export interface KeyVaultErrorContext {
   timeoutMs?: number;
   /** Values to strip from any text that comes back from the service. */
   secrets?: readonly string[];
+  /** The setting that names the secret, for a 404 (default MDCA_TOKEN_SECRET_URI). */
+  setting?: string;
 }
 
 const IDENTITY_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
@@ -52,7 +54,7 @@ export function keyVaultError(err: unknown, ctx: KeyVaultErrorContext): RelayErr
       message = `Key Vault denied access (403) to ${verb} ${where}: give the app's identity the "${role}" role on the vault, ` +
         `and check that the vault firewall / private endpoint admits this app (${serviceDetail(err, secrets)})`;
     } else if (status === 404) {
-      message = `${where} was not found (404): check MDCA_TOKEN_SECRET_URI (vault and secret name), ` +
+      message = `${where} was not found (404): check ${ctx.setting ?? 'MDCA_TOKEN_SECRET_URI'} (vault and secret name), ` +
         'and that the secret was not deleted';
     } else if (status === 429) {
       message = `Key Vault throttled the request (429) to ${verb} ${where}: too many requests to the vault; try again shortly`;
