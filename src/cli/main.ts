@@ -11,6 +11,7 @@ import { summaryLine } from '../pipeline/summary.js';
 import { rotateTokenCommand } from './rotate-token.js';
 import { parseCli, parseTime, USAGE, type CliArgs } from './args.js';
 import { terminalProgress } from './progress.js';
+import { runTenantsCommand, tenantsCommand, tenantStatusCommand } from './tenants.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -66,6 +67,11 @@ async function dispatch(args: CliArgs): Promise<number> {
     return EXIT.ok;
   }
   if (args.command === 'check') return runChecks(args.settings, { sendTestEvent: args.sendTestEvent, out: process.stdout });
+  // Multi-tenant (docs/multi-tenant.md): the registry's commands, and run/status over every tenant.
+  if (args.command === 'tenants') return tenantsCommand(args, process.stdout);
+  if (args.tenantsFile && args.command === 'run') return runTenantsCommand(args, process.stdout, process.env);
+  if (args.tenantsFile && args.command === 'status') return tenantStatusCommand(args, process.stdout);
+  if (args.tenantsFile) throw new RelayError('CONFIG_INVALID', 'config', `--tenants: is for run, status and tenants, not ${args.command}`);
   const config = loadConfig(args.settings, 'cli');
   if (args.command === 'run' && !args.once) cronSchedule(config.relay.schedule);
   // Arguments are checked before anything is built, so a usage mistake never opens a connection.

@@ -45,3 +45,28 @@ export async function statusView(config: RelayConfig, store: StateStore, now: nu
     outages: status?.outages ?? 0,
   };
 }
+
+/** One row of the per-tenant status table (`status --tenants`, the status Function's tenant filter). */
+export interface TenantStatusRow {
+  tenant: string;
+  /** The tenant's relay state; `disabled` in the registry; `invalid` when its configuration is refused. */
+  state: StatusView['state'] | 'disabled' | 'invalid';
+  /** The largest lag over its data types (absent before the first checkpoint). */
+  lagSeconds?: number;
+  lastError?: StatusView['lastError'];
+  view?: StatusView;
+}
+
+/** A tenant's row from its own store and config; a store that cannot be read is that row's error, not the table's. */
+export async function tenantStatusRow(tenant: { name: string; disabled?: boolean }, config: RelayConfig | undefined, store: StateStore | undefined, now: number, configError?: { code: string; stage: string; message: string }): Promise<TenantStatusRow> {
+  if (!config || !store) return { tenant: tenant.name, state: 'invalid', lastError: configError && { at: new Date(now).toISOString(), ...configError } };
+  let view: StatusView;
+  try {
+    view = await statusView(config, store, now);
+  } catch (err) {
+    const e = err as { code?: string; stage?: string; message?: string };
+    return { tenant: tenant.name, state: tenant.disabled ? 'disabled' : 'Created', lastError: { at: new Date(now).toISOString(), code: e.code ?? 'INTERNAL', stage: e.stage ?? 'checkpoint', message: e.message ?? String(err) } };
+  }
+  const lags = Object.values(view.lagSeconds).filter((x): x is number => x !== undefined);
+  return { tenant: tenant.name, state: tenant.disabled ? 'disabled' : view.state, lagSeconds: lags.length ? Math.max(...lags) : undefined, lastError: view.lastError, view };
+}

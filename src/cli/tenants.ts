@@ -1,0 +1,165 @@
+// The CLI's multi-tenant commands: `tenants add|list|remove|disable|enable` (the registry file with
+// --tenants FILE, else the checkpoint table), `run --tenants FILE` (every tenant in this process,
+// RELAY_TENANT_CONCURRENCY at once) and `status --tenants FILE` (one row per tenant).
+import { CronExpressionParser } from 'cron-parser';
+import { loadSharedSettings, type RawSettings } from '../config/load.js';
+import { describeError, RelayError } from '../errors.js';
+import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type LineSink, type Logger } from '../ops/logger.js';
+import { createStore } from '../pipeline/relay.js';
+import { tenantStatusRow, type TenantStatusRow } from '../pipeline/status-view.js';
+import { summaryLine } from '../pipeline/summary.js';
+import { closeTenants, createTenantRelay, runTenants, tenantSecrets, type TenantRelay, type TenantResult } from '../pipeline/tenants.js';
+import { tenantConfig } from '../tenants/config.js';
+import { fileRegistry, parseTenantFile, tableRegistry, type Tenant, type TenantRegistry } from '../tenants/registry.js';
+import type { CliArgs } from './args.js';
+
+const EXIT = { ok: 0, failed: 1 } as const;
+
+function registryFor(args: CliArgs): TenantRegistry {
+  if (args.tenantsFile) return fileRegistry(args.tenantsFile);
+  const { state } = loadSharedSettings(args.settings, 'function');
+  if (state.kind !== 'table') throw new RelayError('CONFIG_INVALID', 'config', '--tenants: give a registry file, or the checkpoint table (RELAY_CHECKPOINT_STORAGE or AzureWebJobsStorage)');
+  return tableRegistry(state);
+}
+
+/** `tenants <action>`: prints one line of what changed (or the list), exits 1 when the tenant does not exist. */
+export async function tenantsCommand(args: CliArgs, out: NodeJS.WritableStream): Promise<number> {
+  const registry = registryFor(args);
+  const name = args.tenantName!;
+  switch (args.tenantAction) {
+    case 'list': {
+      const tenants = await registry.list();
+      // Setting names only: a value may be a token (a file may hold MDCA_TOKEN).
+      if (args.json) out.write(JSON.stringify(tenants.map((t) => ({ name: t.name, disabled: t.disabled === true, settings: Object.keys(t.settings) })), null, 2) + '\n');
+      else for (const t of tenants) out.write(`${t.name}${t.disabled ? ' (disabled)' : ''}  ${Object.keys(t.settings).join(', ')}\n`);
+      return EXIT.ok;
+    }
+    case 'add': {
+      const tenant: Tenant = { name, settings: args.sets };
+      // The registry checks names and setting names; the values are checked as the relay would load them.
+      // A table tenant is checked against its own settings only: the shared ones are the Function's app settings.
+      const context = args.tenantsFile ? 'cli' : 'function';
+      try {
+        tenantConfig(args.settings, tenant, context);
+      } catch (err) {
+        if (!(err instanceof RelayError) || err.code !== 'CONFIG_INVALID') throw err;
+        const own = args.tenantsFile ? problemsOf(err) : problemsOf(err).filter((p) => Object.keys(tenant.settings).some((s) => p.includes(`: ${s}: `)));
+        if (own.length > 0) throw new RelayError('CONFIG_INVALID', 'config', `tenants add: ${own.length} problem${own.length === 1 ? '' : 's'}:\n  - ${own.join('\n  - ')}`);
+      }
+      const existed = (await registry.get(name)) !== undefined;
+      await registry.add(tenant);
+      out.write(`tenant "${name}" ${existed ? 'replaced' : 'added'} in the ${registry.description}\n`);
+      return EXIT.ok;
+    }
+    case 'remove':
+    case 'disable':
+    case 'enable': {
+      const done = args.tenantAction === 'remove' ? await registry.remove(name) : await registry.setDisabled(name, args.tenantAction === 'disable');
+      if (!done) {
+        out.write(`tenant "${name}" is not in the ${registry.description}\n`);
+        return EXIT.failed;
+      }
+      out.write(`tenant "${name}" ${args.tenantAction === 'remove' ? 'removed' : `${args.tenantAction}d`} in the ${registry.description}\n`);
+      return EXIT.ok;
+    }
+    default:
+      throw new RelayError('CONFIG_INVALID', 'config', 'tenants: expected add, list, remove, disable or enable');
+  }
+}
+
+const problemsOf = (err: RelayError): string[] => err.message.split('\n').slice(1).map((l) => l.replace(/^\s*-\s*/, ''));
+
+/** Every tenant's relay, or one CONFIG_INVALID listing every tenant's problems: a file is checked whole before anything runs. */
+async function buildAll(args: CliArgs): Promise<TenantRelay[]> {
+  const tenants = await parseTenantFile(args.tenantsFile!);
+  if (tenants.length === 0) throw new RelayError('CONFIG_INVALID', 'config', `--tenants ${args.tenantsFile}: lists no tenant`);
+  const built = tenants.map((t) => createTenantRelay(args.settings, t, 'cli'));
+  const problems = built.flatMap((b) => (b.error ? (problemsOf(b.error).length ? problemsOf(b.error) : [b.error.message]) : []));
+  if (problems.length > 0) {
+    await closeTenants(built);
+    throw new RelayError('CONFIG_INVALID', 'config', `--tenants ${args.tenantsFile}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  - ${problems.join('\n  - ')}`);
+  }
+  return built;
+}
+
+function processLogger(settings: RawSettings, secrets: () => readonly string[], logsDir: string | undefined): Logger {
+  const sinks: LineSink[] = [stderrSink];
+  if (logsDir) sinks.push(rotatingFileSink(logsDir));
+  // One redactor over every tenant's secrets: tenant A's token is masked in B's lines as well.
+  return createLogger(sinks, { redact: secretRedactor(secrets), level: (settings.RELAY_LOG_LEVEL as 'debug' | undefined) ?? 'info' });
+}
+
+export function resultLine(r: TenantResult): string {
+  if (r.summary) return `tenant ${r.tenant}: ${summaryLine(r.summary)}`;
+  return `tenant ${r.tenant}: ${r.outcome}${r.error ? ` error=${describeError(r.error)}` : ''}`;
+}
+
+/** `run --tenants FILE [--once]`: every enabled tenant per tick, at most RELAY_TENANT_CONCURRENCY at once. */
+export async function runTenantsCommand(args: CliArgs, out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Promise<number> {
+  const { tenantConcurrency } = loadSharedSettings(args.settings, 'cli');
+  const list = await buildAll(args);
+  const first = list[0]!.relay!.config;
+  const log = processLogger(env, () => tenantSecrets(list), first.logsDir);
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    log.info('relay.stopping', { reason: 'signal' });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    // RELAY_SCHEDULE is process-wide (a tenant cannot override it), so every tenant shares it.
+    const schedule = CronExpressionParser.parse(first.relay.schedule, { tz: 'UTC' });
+    for (;;) {
+      const results = await runTenants(list, { concurrency: tenantConcurrency, logger: log, shouldStop: () => stop });
+      const failed = results.filter((r) => r.outcome === 'failure' || r.outcome === 'partial');
+      if (args.once) {
+        for (const r of results) out.write(resultLine(r) + '\n');
+        out.write(`tenants ${results.length}: ${count(results)}\n`);
+        return failed.length === 0 ? EXIT.ok : EXIT.failed;
+      }
+      log.info('tenants.tick', { tenants: results.length, failed: failed.map((r) => r.tenant) });
+      if (stop) return EXIT.ok;
+      const when = schedule.next().getTime();
+      while (!stop && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
+      if (stop) return EXIT.ok;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await closeTenants(list);
+  }
+}
+
+function count(results: TenantResult[]): string {
+  const by = new Map<string, number>();
+  for (const r of results) by.set(r.outcome, (by.get(r.outcome) ?? 0) + 1);
+  return [...by].map(([k, v]) => `${v} ${k}`).join(', ');
+}
+
+/** `status --tenants FILE [--json]`: one row per tenant (state, lag, last error). */
+export async function tenantStatusCommand(args: CliArgs, out: NodeJS.WritableStream): Promise<number> {
+  const tenants = await parseTenantFile(args.tenantsFile!);
+  const now = Date.now();
+  const rows = await Promise.all(
+    tenants.map((t) => {
+      try {
+        const config = tenantConfig(args.settings, t, 'cli');
+        return tenantStatusRow(t, config, createStore(config), now);
+      } catch (err) {
+        const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'config', describeError(err));
+        return tenantStatusRow(t, undefined, undefined, now, { code: e.code, stage: e.stage, message: e.message });
+      }
+    }),
+  );
+  out.write((args.json ? JSON.stringify(rows, null, 2) : formatTenantTable(rows)) + '\n');
+  return EXIT.ok;
+}
+
+export function formatTenantTable(rows: TenantStatusRow[]): string {
+  const cells = rows.map((r) => [r.tenant, r.state, r.lagSeconds === undefined ? '-' : `${r.lagSeconds} s`, r.lastError ? `${r.lastError.at} ${r.lastError.code}: ${r.lastError.message.split('\n')[0]}` : '-']);
+  const head = ['TENANT', 'STATE', 'LAG', 'LAST ERROR'];
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(width[i]!))).join('  ');
+  return [line(head), ...cells.map(line)].join('\n');
+}
