@@ -4,7 +4,7 @@
 // startGraphSimulator(options?: GraphSimulatorOptions): Promise<GraphSimulator>
 //   options: port, tokens (default ['graph-sim-token']), forbiddenTokens (403 naming SecurityAlert.Read.All),
 //   tenantId, rateLimit ({requests, windowMs}, default 150 per 60 000 ms per token; false = none),
-//   pageSize (default and cap of $top: 2000), nextLinkTtlMs (default 600 000), paging ('snapshot' default |
+//   pageSize (default and cap of $top: 1000), maxSkip (500), nextLinkTtlMs (default 600 000), paging ('snapshot' default |
 //   'live'), shuffle (false | true | {seed}), allowIn (accept `in (...)`, default false), clock, alerts,
 //   faultRule.
 //   handle: url (origin = GRAPH_ENDPOINT), port, token, tenantId, stats, addAlerts, generate(count, opts),
@@ -24,7 +24,7 @@
 // Data: generateGraphAlerts(count, {seed, start, end, now, serviceSources, tenantId}) over SIM_SERVICE_SOURCES;
 //   graphAlertFromMdca(mdcaAlert, {tenantId?}) = the unified form of a legacy simulator alert (id 'ca' + _id,
 //   providerAlertId = _id). graphTime(ms, ticks) writes 7-digit timestamps.
-export { startGraphSimulator, GRAPH_SIM_TOKEN, DEFAULT_PAGE_SIZE, DEFAULT_RATE_LIMIT } from './server.js';
+export { startGraphSimulator, GRAPH_SIM_TOKEN, DEFAULT_PAGE_SIZE, DEFAULT_MAX_SKIP, DEFAULT_RATE_LIMIT } from './server.js';
 export { generateGraphAlerts, SIM_SERVICE_SOURCES, type GraphGenerateOptions } from './fixtures.js';
 export { graphAlertFromMdca, SIM_TENANT_ID, type FromMdcaOptions } from './from-mdca.js';
 export { compileFilter, ODataError, ENUMS } from './odata.js';

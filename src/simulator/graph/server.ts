@@ -14,14 +14,18 @@ import { SlidingWindowLimiter } from '../rate-limit.js';
 import { GraphFaultBox } from './faults.js';
 import { SIM_TENANT_ID } from './from-mdca.js';
 import { generateGraphAlerts, type GraphGenerateOptions } from './fixtures.js';
-import { compileFilter, ODataError } from './odata.js';
+import { compileFilter, ENUMS, ODataError } from './odata.js';
 import { LinkBook, type ResultSet } from './paging.js';
 import { AlertStore } from './store.js';
 import { graphTime } from './times.js';
 import type { GraphAlertChanges, GraphFault, GraphFaultRequest, GraphRateLimit, GraphSimulator, GraphSimulatorOptions, GraphSimulatorStats } from './types.js';
 
 export const GRAPH_SIM_TOKEN = 'graph-sim-token';
-export const DEFAULT_PAGE_SIZE = 2000;
+// The security API's documented paging constraints (security-error-codes.md, "Constraints"): $top is
+// capped at 1000 (larger values are clamped, not refused) and an explicit $skip above 500 is a 400.
+// They are written for the legacy alerts API; integrators report the same limits on alerts_v2.
+export const DEFAULT_PAGE_SIZE = 1000;
+export const DEFAULT_MAX_SKIP = 500;
 export const DEFAULT_RATE_LIMIT: GraphRateLimit = { requests: 150, windowMs: 60_000 };
 const LIST_PATH = /^\/v1\.0\/security\/alerts_v2(?:\/([^/]+))?\/?$/i;
 /** Microsoft Graph's own application id, named in its WWW-Authenticate challenge. */
@@ -63,6 +67,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const forbidden = new Set(options.forbiddenTokens ?? []);
   const tenantId = options.tenantId ?? SIM_TENANT_ID;
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const maxSkip = options.maxSkip ?? DEFAULT_MAX_SKIP;
   let limiter = options.rateLimit === false ? undefined : new SlidingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, clock);
   let paging = options.paging ?? 'snapshot';
   let shuffle = options.shuffle ?? false;
@@ -191,6 +196,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     set = { filter, predicate, count: count === 'true', pageSize: Math.min(top ?? pageSize, pageSize), orderSeed: shuffle === false ? 0 : (shuffle === true ? 7919 : shuffle.seed) + setSeq++ };
     if (paging === 'snapshot') set.rows = rowsOf(set);
     offset = intOption(q.get('$skip'), '$skip') ?? 0;
+    if (offset > maxSkip) throw new HttpError(400, 'BadRequest', `Invalid value '${offset}' for query option '$skip': the maximum is ${maxSkip}. Use @odata.nextLink to page further.`);
     stats.firstPages++;
     const fr: GraphFaultRequest = { nextLink: false, offset, pageSize: set.pageSize, filter, seq: ++seq };
     return page(req, res, set, offset, faults.take(fr), fr);
@@ -212,7 +218,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     const body: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#security/alerts_v2` };
     if (set.count) body['@odata.count'] = rows.length;
     if (next !== undefined) body['@odata.nextLink'] = `${origin}/v1.0/security/alerts_v2?$skiptoken=${links.issue(set, next, now)}`;
-    body.value = value;
+    body.value = preferUnknownMembers(req) ? value : value.map(hideEvolvableMembers);
     stats.alertsServed += value.length;
     json(res, 200, fault?.kind === 'transform' ? fault.apply(body, fr) : body);
   }
@@ -363,6 +369,22 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }),
   };
   return sim;
+}
+
+/** Whether the client opted into evolvable enum members added after unknownFutureValue. */
+function preferUnknownMembers(req: http.IncomingMessage): boolean {
+  return String(req.headers.prefer ?? '').split(',').some((p) => p.trim().toLowerCase() === 'include-unknown-enum-members');
+}
+
+/**
+ * Graph serves enum members added after `unknownFutureValue` (serviceSource microsoftDefenderForCloud,
+ * microsoftSentinel ...) as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`
+ * (best-practices-concept.md, "Handling future members in evolvable enumerations").
+ */
+function hideEvolvableMembers(a: GraphAlert): GraphAlert {
+  const members = ENUMS.serviceSource!;
+  const source = typeof a.serviceSource === 'string' ? members.indexOf(a.serviceSource) : -1;
+  return source > members.indexOf('unknownFutureValue') ? { ...a, serviceSource: 'unknownFutureValue' } : a;
 }
 
 /** A generated alert updated "later" than now (an MDCA resolveTime an hour on) is updated now instead. */

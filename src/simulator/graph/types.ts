@@ -62,8 +62,10 @@ export interface GraphSimulatorOptions {
   tenantId?: string;
   /** Default 150 per 60 000 ms per token; `false` lifts the limit (benches). */
   rateLimit?: GraphRateLimit | false;
-  /** Page size without $top, and the cap on $top. Default 2000. */
+  /** Page size without $top, and the cap on $top (larger values are clamped). Default 1000. */
   pageSize?: number;
+  /** Largest explicit $skip; above it, 400. Default 500 (the security API's documented constraint). */
+  maxSkip?: number;
   /** A nextLink expires this long after it was issued (simulator clock). Default 10 minutes. */
   nextLinkTtlMs?: number;
   /**
