@@ -203,6 +203,12 @@ export function viewEvidence(evidence: unknown): EvidenceView {
       case 'registryValueEvidence':
         more('registryValue', str(item.registryValueName) ?? str(item.registryKey));
         break;
+      default: {
+        // Kinds without a CEF key (oauthApplicationEvidence, securityGroupEvidence, azureResourceEvidence,
+        // kinds Microsoft adds later): listed under their name, by whichever identifying field they have.
+        const kind = kindOf(item).replace(/Evidence$/, '');
+        if (/^[A-Za-z0-9]{1,64}$/.test(kind)) more(kind, str(item.displayName) ?? str(item.name) ?? str(item.resourceId) ?? str(item.url));
+      }
     }
   }
   return v;
