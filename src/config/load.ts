@@ -80,6 +80,7 @@ const FIELDS = {
   RELAY_STATE_DIR: text,
   RELAY_LOGS_DIR: text,
   RELAY_TENANT_CONCURRENCY: integer(16, 1, 500),
+  RELAY_MULTI_TENANT: oneOf(['true', 'false'] as const, 'false'),
   AZURE_CLIENT_ID: guid,
   AzureWebJobsStorage: text,
   AzureWebJobsStorage__tableServiceUri: text,

@@ -58,6 +58,7 @@ const PROCESS_WIDE = new Set([
   'RELAY_STATE_DIR',
   'RELAY_LOGS_DIR',
   'RELAY_TENANT_CONCURRENCY',
+  'RELAY_MULTI_TENANT',
   'AZURE_CLIENT_ID',
 ]);
 /** Never stored in the table: it is readable by anyone with table access. */

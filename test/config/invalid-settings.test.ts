@@ -130,6 +130,7 @@ const TABLE: Record<string, Entry> = {
   RELAY_STATE_DIR: { bad: [() => aFile] },
   RELAY_LOGS_DIR: { bad: [() => aFile] },
   RELAY_TENANT_CONCURRENCY: { bad: ['0', '501', '1.5', 'all'] },
+  RELAY_MULTI_TENANT: { bad: ['yes', '1', 'on'] },
   AZURE_CLIENT_ID: { bad: ['abc', '00000000-0000-0000-0000-00000000000', '{00000000-0000-0000-0000-000000000000}'] },
   RELAY_SOURCE: { bad: ['legacy', 'graph-api', 'mdca,graph'] },
   GRAPH_ENDPOINT: { bad: [graph('not a url'), graph('http://graph.microsoft.com'), graph('https://graph.microsoft.com/v1.0'), graph('https://graph.example.com'), graph('https://user:pw@graph.microsoft.com'), graph('https://graph.microsoft.com:8443'), graph('ftp://graph.microsoft.com')] },
