@@ -19,6 +19,34 @@ export function functionTimeoutMs(appRoot = process.cwd()): number {
   }
 }
 
+/** host.json `extensions.queues` as the queue trigger applies it (the fan-out's retry and concurrency settings). */
+export interface HostQueueSettings {
+  batchSize: number;
+  newBatchThreshold: number;
+  maxDequeueCount: number;
+  visibilityTimeoutMs: number;
+}
+
+/** host.json's queue settings, the Storage Queues extension's defaults where one is absent (batchSize 16, newBatchThreshold batchSize/2, maxDequeueCount 5, visibilityTimeout 0). */
+export function hostQueueSettings(appRoot = process.cwd()): HostQueueSettings {
+  let q: Record<string, unknown> = {};
+  try {
+    const host = JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
+    q = host.extensions?.queues ?? {};
+  } catch {
+    // no host.json: the extension's defaults
+  }
+  const int = (v: unknown, dflt: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : dflt);
+  const batchSize = int(q.batchSize, 16);
+  const m = /^(\d+):(\d{2}):(\d{2})$/.exec(typeof q.visibilityTimeout === 'string' ? q.visibilityTimeout : '');
+  return {
+    batchSize,
+    newBatchThreshold: int(q.newBatchThreshold, Math.floor(batchSize / 2)),
+    maxDequeueCount: Math.max(1, int(q.maxDequeueCount, 5)),
+    visibilityTimeoutMs: m ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 : 0,
+  };
+}
+
 interface ContextLike {
   log(...args: unknown[]): void;
   warn(...args: unknown[]): void;

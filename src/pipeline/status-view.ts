@@ -16,6 +16,8 @@ export interface StatusView {
   skippedSpans?: Array<{ dataType: string; from: string; to: string }>;
   warnings?: StatusRecord['warnings'];
   outages: number;
+  /** Multi-tenant: the tenant's last queue message went to the poison queue after this many failed attempts. */
+  poisoned?: { at: string; attempts: number; code: string };
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -43,6 +45,7 @@ export async function statusView(config: RelayConfig, store: StateStore, now: nu
     skippedSpans: status?.skippedSpans?.map((s) => ({ dataType: s.dataType, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() })),
     warnings: status?.warnings,
     outages: status?.outages ?? 0,
+    poisoned: status?.poisoned && { ...status.poisoned, at: new Date(status.poisoned.at).toISOString() },
   };
 }
 
@@ -54,6 +57,8 @@ export interface TenantStatusRow {
   /** The largest lag over its data types (absent before the first checkpoint). */
   lagSeconds?: number;
   lastError?: StatusView['lastError'];
+  /** The fan-out moved its message to the poison queue (Function, multi-tenant mode). */
+  poisoned?: StatusView['poisoned'];
   view?: StatusView;
 }
 
@@ -68,5 +73,5 @@ export async function tenantStatusRow(tenant: { name: string; disabled?: boolean
     return { tenant: tenant.name, state: tenant.disabled ? 'disabled' : 'Created', lastError: { at: new Date(now).toISOString(), code: e.code ?? 'INTERNAL', stage: e.stage ?? 'checkpoint', message: e.message ?? String(err) } };
   }
   const lags = Object.values(view.lagSeconds).filter((x): x is number => x !== undefined);
-  return { tenant: tenant.name, state: tenant.disabled ? 'disabled' : view.state, lagSeconds: lags.length ? Math.max(...lags) : undefined, lastError: view.lastError, view };
+  return { tenant: tenant.name, state: tenant.disabled ? 'disabled' : view.state, lagSeconds: lags.length ? Math.max(...lags) : undefined, lastError: view.lastError, poisoned: view.poisoned, view };
 }

@@ -60,6 +60,8 @@ export interface StatusRecord {
   warnings?: Array<{ at: number; message: string }>;
   lastHeartbeatAt?: number;
   outages?: number;
+  /** Multi-tenant fan-out: the tenant's queue message failed maxDequeueCount times and went to the poison queue; its next success clears this. */
+  poisoned?: { at: number; attempts: number; code: string };
 }
 
 export interface StateStore {
