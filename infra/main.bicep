@@ -39,8 +39,11 @@ param createPrivateDnsZones bool = false
 @description('A private endpoint for the function app itself (privatelink.azurewebsites.net): publish and call the status endpoint from inside the network.')
 param functionAppPrivateEndpoint bool = false
 
-@description('Host queues (Storage Queue Data Contributor, the queue endpoint and its private endpoint). Nothing uses them in single-tenant mode; the multi-tenant fan-out does.')
-param enableQueues bool = false
+@description('''Multi-tenant mode (docs/multi-tenant.md): the tenant registry in the checkpoint table, a timer that enqueues one
+message per enabled tenant and a queue-triggered function that runs one tenant. Adds the queue and its poison queue, Storage
+Queue Data Contributor on those two queues only, the queue endpoint (and its private endpoint) and RELAY_MULTI_TENANT=true.
+Off: one relay, and no queue, queue role or queue endpoint at all.''')
+param multiTenant bool = false
 
 @description('Public IPv4 ranges allowed through the Key Vault firewall when private (e.g. where the token is stored from).')
 param keyVaultAllowedIpRanges string[] = []
@@ -67,7 +70,9 @@ param checkpointTableName string = 'relaycheckpoints'
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 512
 
-@description('Per function group. One relay run at a time is the design (the timer is a singleton): the smallest value Flex accepts.')
+@description('''Instances per function (Flex scales each queue-triggered function on its own). Single tenant: 1, one relay run at
+a time is the design (the timer is a singleton). Multi-tenant: ceil(tenants / tenants per instance), tenants per instance =
+batchSize + newBatchThreshold of host.json (24) at 512 MB; docs/multi-tenant.md has the arithmetic.''')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 1
@@ -117,6 +122,9 @@ var names = {
   monitoring: base
   appInsights: 'appi-${base}'
   deploymentContainer: 'app-package'
+  // The fan-out queue: the name the code uses (src/tenants/queue.ts), and the host's poison queue for it.
+  tenantQueue: 'relay-tenants'
+  tenantPoisonQueue: 'relay-tenants-poison'
 }
 
 // ---- Checks that turn a deployment that would fail (or silently not work) into an error naming the parameter.
@@ -166,7 +174,7 @@ var zoneNames = {
   vault: 'privatelink${replace(environment().suffixes.keyvaultDns, 'vault', 'vaultcore')}'
   sites: 'privatelink.${sitesZoneSuffix[?environment().name] ?? 'azurewebsites.net'}'
 }
-var backendGroups = enablePrivateEndpoints ? concat(['blob', 'table', 'vault'], enableQueues ? ['queue'] : []) : []
+var backendGroups = enablePrivateEndpoints ? concat(['blob', 'table', 'vault'], multiTenant ? ['queue'] : []) : []
 var zoneGroups = concat(backendGroups, functionAppPrivateEndpoint ? ['sites'] : [])
 var missingZones = filter(zoneGroups, g => empty(existingPrivateDnsZoneIds[?g] ?? ''))
 var zonesToCreate = network.mode == 'new' || createPrivateDnsZones
@@ -226,7 +234,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     privateOnly: enablePrivateEndpoints
-    enableQueues: enableQueues
+    tenantQueueNames: multiTenant ? [names.tenantQueue, names.tenantPoisonQueue] : []
     deploymentContainerName: names.deploymentContainer
     checkpointTableName: checkpointTableName
     identityId: identity.id
@@ -290,7 +298,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
-    enableQueues: enableQueues
+    multiTenant: multiTenant
     tableEndpoint: storage.outputs.tableEndpoint
     appInsightsName: names.appInsights
     instanceMemoryMB: instanceMemoryMB

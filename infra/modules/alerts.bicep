@@ -1,6 +1,7 @@
 // Azure Monitor log search alerts over the relay's Application Insights telemetry: a failed run, a growing lag, and
 // silence (no run reported at all). The signals are the relay's telemetry contract: custom metrics
-// 'relay.failures' and 'relay.lag.seconds' when the code emits them, errors logged by the function 'relay', and
+// 'relay.failures' and 'relay.lag.seconds' when the code emits them, errors logged by the function 'relay' (or,
+// multi-tenant, 'tenantRun': one invocation per tenant, its summary line tagged tenant=<name>), and
 // the one-line run summary it logs after every run ('relay <outcome> sent=N ... lag=Ns ...', src/pipeline/summary.ts).
 
 param namePrefix string
@@ -55,8 +56,8 @@ resource failure 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
           query: '''
 union
   (customMetrics | where name == 'relay.failures' | summarize failures = sum(valueSum)),
-  (exceptions | where operation_Name == 'relay' | summarize failures = todouble(count())),
-  (traces | where operation_Name == 'relay' and severityLevel >= 3 | summarize failures = todouble(count()))
+  (exceptions | where operation_Name in ('relay', 'tenantRun') | summarize failures = todouble(count())),
+  (traces | where operation_Name in ('relay', 'tenantRun') and severityLevel >= 3 | summarize failures = todouble(count()))
 | summarize failures = sum(failures)
 '''
           timeAggregation: 'Total'
@@ -93,7 +94,7 @@ resource lag 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
           query: '''
 union
   (customMetrics | where name == 'relay.lag.seconds' | project lag = valueMax),
-  (traces | where operation_Name == 'relay' and message startswith 'relay '
+  (traces | where operation_Name in ('relay', 'tenantRun') and message startswith 'relay '
     | project lag = todouble(extract(@'\blag=(\d+)s\b', 1, message)))
 | where isnotnull(lag)
 | summarize lag = max(lag)
@@ -131,7 +132,7 @@ resource silence 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
           query: '''
 union
   (customMetrics | where name == 'relay.lag.seconds'),
-  (traces | where operation_Name == 'relay' and message startswith 'relay ' and message has 'lag=')
+  (traces | where operation_Name in ('relay', 'tenantRun') and message startswith 'relay ' and message has 'lag=')
 | summarize runs = count()
 '''
           timeAggregation: 'Total'

@@ -12,8 +12,8 @@ param integrationSubnetId string
 param deploymentContainerUrl string
 param blobEndpoint string
 param queueEndpoint string
-@description('Give the host its queue endpoint (multi-tenant fan-out); off: no host queues. A parameter, not empty(queueEndpoint): the endpoint is known only during deployment, and the settings object must be predictable.')
-param enableQueues bool
+@description('Multi-tenant mode: the host gets its queue endpoint and the code RELAY_MULTI_TENANT=true; off: no host queues. A parameter, not empty(queueEndpoint): the endpoint is known only during deployment, and the settings object must be predictable.')
+param multiTenant bool
 param tableEndpoint string
 param appInsightsName string
 @allowed([512, 2048, 4096])
@@ -61,7 +61,9 @@ var platformSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
-var queueSettings = enableQueues ? { AzureWebJobsStorage__queueServiceUri: queueEndpoint } : {}
+// Multi-tenant: the fan-out's queue trigger and dispatcher use the host connection (identity-based, queue endpoint), and the
+// code registers the fan-out functions instead of the single relay timer.
+var queueSettings = multiTenant ? { AzureWebJobsStorage__queueServiceUri: queueEndpoint, RELAY_MULTI_TENANT: 'true' } : {}
 
 // Settings the relay's code reads that this template derives from what it creates.
 var derivedSettings = union(

@@ -10,8 +10,8 @@ param tags object
 param privateOnly bool
 param deploymentContainerName string
 param checkpointTableName string
-@description('Grant the host queue role (multi-tenant fan-out); off: nothing uses queues.')
-param enableQueues bool
+@description('The multi-tenant fan-out queue and its poison queue; empty (single tenant): no queue and no queue role.')
+param tenantQueueNames string[]
 @description('Resource id of the app identity: role assignment names derive from it (known before deployment).')
 param identityId string
 @description('Principal id of the app identity (a property only: it is known only once the identity exists).')
@@ -76,6 +76,16 @@ resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   }
 }
 
+var multiTenant = !empty(tenantQueueNames)
+
+// Created here rather than by the host on first use: the identity's queue role is scoped to these two queues alone.
+resource tenantQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = [
+  for q in tenantQueueNames: {
+    parent: account::queueService
+    name: q
+  }
+]
+
 // Assignment names are guid(scope, identity resource id, role): redeploying finds the same assignment instead of
 // failing with RoleAssignmentExists, and what-if can name it before the identity exists.
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -88,16 +98,20 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Queues only for the multi-tenant fan-out: timer, HTTP and Event Grid triggers use blobs (leases) alone.
-resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (enableQueues) {
-  name: guid(account.id, identityId, roleIds.storageQueueDataContributor)
-  scope: account
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataContributor)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
+// Queues only for the multi-tenant fan-out, and only these two: the dispatcher sends to the tenant queue, the queue trigger
+// reads and deletes from it and moves a message that keeps failing to the poison queue (and the status reads its length).
+// Timer, HTTP and Event Grid triggers use blobs (leases) alone.
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (q, i) in tenantQueueNames: {
+    name: guid(tenantQueues[i].id, identityId, roleIds.storageQueueDataContributor)
+    scope: tenantQueues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageQueueDataContributor)
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+    }
   }
-}
+]
 
 // Table access is scoped to the checkpoint table alone.
 resource checkpointContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -133,7 +147,7 @@ resource tableAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' =
 }
 
 #disable-next-line use-recent-api-versions
-resource queueAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (enableQueues) {
+resource queueAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (multiTenant) {
   name: 'audit'
   scope: account::queueService
   properties: {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_SETTINGS, SETTINGS } from '../../src/config/settings.js';
+import { TENANT_POISON_QUEUE, TENANT_QUEUE } from '../../src/tenants/queue.js';
 import { exampleParamsBody, infraDir, ofType, only, snapshot, snapshotScope, type ArmResource, type Json, type Snapshot } from './bicep.js';
 
 const roles = {
@@ -34,7 +35,7 @@ param baseName = 'relayhub'
 param network = { mode: 'existing', integrationSubnetId: '/subscriptions/${snapshotScope.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-int', privateEndpointSubnetId: '/subscriptions/${snapshotScope.subscriptionId}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-pe' }
 param existingPrivateDnsZoneIds = { blob: '${hubZone('privatelink.blob.core.windows.net')}', vault: '${hubZone('privatelink.vaultcore.azure.net')}' }
 param createPrivateDnsZones = true
-param enableQueues = true
+param multiTenant = true
 param alertEmailAddresses = ['soc@example.com']
 param tokenAdminPrincipalId = '${adminId}'
 param tokenAdminPrincipalType = 'Group'
@@ -100,7 +101,7 @@ param network = { mode: 'new' }
 param relay = ${bicepObject(fullRelay)}
 param syslogTlsKeySecretName = 'syslog-client-key'
 param enableTokenExpiryEvents = true
-param enableQueues = true
+param multiTenant = true
 param alertEmailAddresses = ['soc@example.com']`;
   const runs = await Promise.all([
     snapshot(await exampleParamsBody()),
@@ -267,6 +268,34 @@ describe('role assignments', () => {
     expect(props(officer[0]!).principalType).toBe('Group');
     expect(String(props(officer[0]!).roleDefinitionId)).toMatch(new RegExp(`/${roles.keyVaultSecretsOfficer}$`));
     expect(JSON.stringify(res(open, 'Microsoft.Authorization/roleAssignments'))).not.toContain(roles.keyVaultSecretsOfficer);
+  });
+});
+
+describe('multi-tenant mode (multiTenant = true)', () => {
+  const queues = (s: Snapshot) => res(s, 'Microsoft.Storage/storageAccounts/queueServices/queues').map((q) => String(q.name).split('/').pop()).sort();
+
+  it('creates the queue the code binds to and the host\'s poison queue, and no queue in single-tenant mode', () => {
+    expect(queues(hub)).toEqual([TENANT_QUEUE, TENANT_POISON_QUEUE].sort());
+    expect(queues(example)).toEqual([]);
+    expect(queues(open)).toEqual([]);
+  });
+
+  it('grants Storage Queue Data Contributor on those two queues only, never on the account', () => {
+    const queueRoles = res(hub, 'Microsoft.Authorization/roleAssignments').filter((a) => String(props(a).roleDefinitionId).endsWith(roles.storageQueueDataContributor));
+    const scopes = queueRoles.map((a) => String(a.id).split('/providers/Microsoft.Authorization/')[0]!.split('/').slice(-4).join('/')).sort();
+    expect(scopes).toEqual([TENANT_QUEUE, TENANT_POISON_QUEUE].map((q) => `queueServices/default/queues/${q}`).sort());
+  });
+
+  it('switches the code to multi-tenant mode and gives the host its queue endpoint, only then', () => {
+    expect(appSettings(hub).RELAY_MULTI_TENANT).toBe('true');
+    expect(Object.keys(appSettings(hub))).toContain('AzureWebJobsStorage__queueServiceUri');
+    for (const s of [example, open]) expect(Object.keys(appSettings(s))).not.toContain('RELAY_MULTI_TENANT');
+  });
+
+  it('audits the queue service only when it is used', () => {
+    const audited = (s: Snapshot) => res(s, 'Microsoft.Insights/diagnosticSettings').some((d) => /queueServices/.test(String(d.id)));
+    expect(audited(hub)).toBe(true);
+    expect(audited(example)).toBe(false);
   });
 });
 

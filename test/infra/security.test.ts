@@ -108,7 +108,8 @@ describe('monitoring', () => {
     const lagRule = queries.find((q) => q.includes('GreaterThan') && q.includes("'relay.lag.seconds'"))!;
     expect(lagRule).toContain('lag=(\\\\d+)s');
     expect(queries.some((q) => q.includes('LessThan') && q.includes("message has 'lag='"))).toBe(true);
-    expect(queries.every((q) => q.includes("operation_Name == 'relay'") || q.includes("'relay.lag.seconds'"))).toBe(true);
+    // The single relay's function, and the fan-out's per-tenant function (multi-tenant mode).
+    expect(queries.every((q) => q.includes("operation_Name in ('relay', 'tenantRun')") || q.includes("'relay.lag.seconds'"))).toBe(true);
   });
 });
 
