@@ -43,6 +43,8 @@ type relaySettings = {
   GRAPH_CEF_COMPAT: ('true' | 'false')?
   GRAPH_REQUESTS_PER_MINUTE: string?
   GRAPH_REQUEST_TIMEOUT: string?
+  @description('ISO-8601 duration, default PT2M: how far in the past each read window ends.')
+  GRAPH_SETTLE_MARGIN: string?
 
   @description('Syslog receiver(s), comma separated for fail-over; a private address reached through VNet integration.')
   SYSLOG_HOST: string

@@ -97,6 +97,8 @@ export const GRAPH_FIELDS = {
   // 150/min per app per tenant for alert operations (learn.microsoft.com/graph/throttling-limits#security-detections-and-incidents-service-limits).
   GRAPH_REQUESTS_PER_MINUTE: integer(150, 1, 6000),
   GRAPH_REQUEST_TIMEOUT: duration('PT60S', { min: 1000, max: 10 * MINUTE, why: 'the time one Graph request may take (PT0S would abort every request; more than 10 minutes is a unit mistake)' }),
+  // alerts_v2 is eventually consistent: a window ends this far in the past so what is stamped inside it is visible.
+  GRAPH_SETTLE_MARGIN: duration('PT2M', { min: 0, max: 60 * MINUTE, why: 'how far in the past a window ends so alerts stamped inside it are visible (more than an hour delays every alert by that much)' }),
 } satisfies Record<string, Field<unknown>>;
 
 export type GraphParsed = { [K in keyof typeof GRAPH_FIELDS]: ReturnType<(typeof GRAPH_FIELDS)[K]> };
@@ -151,6 +153,7 @@ export function graphConfig(p: GraphParsed, env: { clientId?: string; proxy?: st
     cefCompat: p.GRAPH_CEF_COMPAT,
     requestsPerMinute: p.GRAPH_REQUESTS_PER_MINUTE,
     requestTimeoutMs: p.GRAPH_REQUEST_TIMEOUT,
+    settleMs: p.GRAPH_SETTLE_MARGIN,
     proxy: env.proxy,
     proxyEnv: env.proxyEnv,
   };

@@ -37,6 +37,8 @@ export interface GraphConfig {
   cefCompat: boolean;
   requestsPerMinute: number;
   requestTimeoutMs: number;
+  /** A window ends this long before the read starts (GRAPH_SETTLE_MARGIN). */
+  settleMs: number;
   /** MDCA_PROXY (--proxy): the forward proxy, whichever the source. */
   proxy?: string;
   proxyEnv: Record<string, string | undefined>;

@@ -145,6 +145,7 @@ const TABLE: Record<string, Entry> = {
   GRAPH_CEF_COMPAT: { bad: [graph('no'), graph('0'), graph('legacy')] },
   GRAPH_REQUESTS_PER_MINUTE: { bad: [graph('0'), graph('151.5'), graph('1e2'), graph('6001'), graph('many')] },
   GRAPH_REQUEST_TIMEOUT: { bad: [graph('PT0S'), graph('PT11M'), graph('60')] },
+  GRAPH_SETTLE_MARGIN: { bad: [graph('PT61M'), graph('-PT1M'), graph('2 minutes')] },
   AzureWebJobsStorage: { bad: [{ value: 'nonsense', context: 'function' }, { value: `AccountKey=${accountKey};BlobEndpoint=https://x`, context: 'function' }] },
   AzureWebJobsStorage__tableServiceUri: { bad: [{ value: 'strelay.table.core.windows.net', context: 'function' }, { value: 'https://user:pw@strelay.table.core.windows.net', context: 'function' }] },
   AzureWebJobsStorage__accountName: { bad: [{ value: 'Not_An_Account', context: 'function' }, { value: 'ab', context: 'function' }] },
