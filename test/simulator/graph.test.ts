@@ -71,7 +71,8 @@ type Cmp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 type Ast =
   | { kind: 'date'; prop: 'createdDateTime' | 'lastUpdateDateTime'; op: Cmp; literal: string }
   | { kind: 'str'; prop: string; op: 'eq' | 'ne'; value: string }
-  | { kind: 'and' | 'or'; left: Ast; right: Ast };
+  | { kind: 'and'; left: Ast; right: Ast }
+  | { kind: 'or'; left: Ast; right: Ast };
 
 /** 100 ns ticks since 1970 as a BigInt, from an ISO-8601 literal with 0-7 fractional digits and a zone. */
 function ticks(text: string): bigint {
@@ -84,11 +85,19 @@ function render(a: Ast): string {
   return `(${render(a.left)}) ${a.kind} (${render(a.right)})`;
 }
 function holds(a: Ast, alert: GraphAlert): boolean {
-  if (a.kind === 'and' || a.kind === 'or') return a.kind === 'and' ? holds(a.left, alert) && holds(a.right, alert) : holds(a.left, alert) || holds(a.right, alert);
-  if (a.kind === 'str') return (alert[a.prop] === a.value) === (a.op === 'eq');
-  const x = ticks(alert[a.prop]);
-  const y = ticks(a.literal);
-  return { eq: x === y, ne: x !== y, gt: x > y, ge: x >= y, lt: x < y, le: x <= y }[a.op];
+  switch (a.kind) {
+    case 'and':
+      return holds(a.left, alert) && holds(a.right, alert);
+    case 'or':
+      return holds(a.left, alert) || holds(a.right, alert);
+    case 'str':
+      return (alert[a.prop] === a.value) === (a.op === 'eq');
+    case 'date': {
+      const x = ticks(String(alert[a.prop]));
+      const y = ticks(a.literal);
+      return { eq: x === y, ne: x !== y, gt: x > y, ge: x >= y, lt: x < y, le: x <= y }[a.op];
+    }
+  }
 }
 
 /** A date literal near the alerts' times, in any of the forms OData accepts (0-7 digits, Z or an offset). */
@@ -113,7 +122,7 @@ function astArb(alerts: GraphAlert[]): fc.Arbitrary<Ast> {
     fc.record({ kind: fc.constant('str' as const), prop: fc.constant('assignedTo'), op: fc.constantFrom('eq' as const, 'ne' as const), value: fc.constantFrom("o'brien@contoso.com", 'soc@contoso.com') }),
   );
   return fc.letrec<{ node: Ast }>((tie) => ({
-    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: tie('node'), right: tie('node') })),
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: tie('node'), right: tie('node') }) as fc.Arbitrary<Ast>),
   })).node;
 }
 
