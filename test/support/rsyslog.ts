@@ -24,10 +24,13 @@ export interface RsyslogOptions extends Omit<ReceiverOptions, 'mode'> {
   slowMainQueue?: boolean;
 }
 
-/** <repo>/.tools/rsyslog, found from this file (works in any clone, not only /work/main). */
+/** <repo>/.tools/rsyslog, found from this file (works in any clone, not only /work/main, and from
+ *  the compiled copy in dist/test/support that the benchmarks import). */
 export function rsyslogRoot(): string {
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return process.env.RELAY_RSYSLOG_DIR ?? join(repo, '.tools', 'rsyslog');
+  if (process.env.RELAY_RSYSLOG_DIR) return process.env.RELAY_RSYSLOG_DIR;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].map((repo) => join(repo, '.tools', 'rsyslog'));
+  return candidates.find((dir) => existsSync(join(dir, 'usr', 'sbin', 'rsyslogd'))) ?? candidates[0]!;
 }
 
 export function rsyslogAvailable(): boolean {

@@ -218,6 +218,10 @@ async function scriptedRelp(onEvent: (session: number, f: RelpFrame, reply: (ans
   return {
     port,
     sessions: () => sessions,
+    /** Drops every connection at once (a receiver killed: no serverclose, no answers). */
+    dropAll: () => {
+      for (const s of socks) s.destroy();
+    },
     close: () => {
       for (const s of socks) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -241,6 +245,57 @@ describe('RELP against a scripted receiver', () => {
     }
     expect(got.filter(([s]) => s === 1).map(([, l]) => l)).toEqual(lines); // all 10 went in the window
     expect(got.filter(([s]) => s === 2).map(([, l]) => l)).toEqual(lines.slice(3)); // only the unacknowledged again
+  });
+
+  it('8 overlapping deliveries with a session break in the middle: every event delivered, each call resolves only once its own events are acknowledged, call order kept', async () => {
+    const calls = Array.from({ length: 8 }, (_, c) => Array.from({ length: 100 }, (_, i) => `<134>1 - h a - - - overlap-break ${c}-${i}`));
+    const acked = new Set<string>(); // events the receiver has answered 200 to, when it answered
+    const got: Array<[number, string]> = [];
+    let opened2 = false;
+    let dropped = false;
+    // Session 1 acknowledges the first 250 events, reads 50 more without answering, then drops the
+    // connection (a receiver killed with frames in its window); session 2 acknowledges everything.
+    const rx = await scriptedRelp((session, f, reply) => {
+      const text = f.data.toString();
+      if (session === 1 && dropped) return; // frames still in the chunk parsed before the drop
+      got.push([session, text]);
+      if (session > 1) opened2 = true;
+      const n = got.length;
+      if (session === 1 && n === 300) {
+        dropped = true;
+        return rx.dropAll();
+      }
+      if (session === 1 && n > 250) return;
+      acked.add(text);
+      reply('200 OK');
+    });
+    const early: boolean[] = []; // per call: resolved while session 1 was the only one
+    const unackedAtResolve: string[][] = [];
+    try {
+      await closing(createSender(opts(rx.port, { retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 10 } })), async (s) => {
+        const reports = await Promise.all(
+          calls.map((events, c) =>
+            s.deliver(events).then((report) => {
+              early[c] = !opened2;
+              unackedAtResolve[c] = events.filter((e) => !acked.has(e));
+              return report;
+            }),
+          ),
+        );
+        expect(reports.map((r) => r.delivered)).toEqual(calls.map(() => 100));
+      });
+    } finally {
+      await rx.close();
+    }
+    expect(unackedAtResolve).toEqual(calls.map(() => []));
+    // Calls 0 and 1 were acknowledged on session 1 and did not wait for the break to heal.
+    expect(early.slice(0, 2)).toEqual([true, true]);
+    expect(early.slice(2)).toEqual([false, false, false, false, false, false]);
+    const all = calls.flat();
+    // Session 2 starts at the first unacknowledged event (250) and carries the rest in call order.
+    expect(got.filter(([s]) => s === 2).map(([, l]) => l)).toEqual(all.slice(250));
+    expect(got.filter(([s]) => s === 1).map(([, l]) => l)).toEqual(all.slice(0, 300));
+    expect(rx.sessions()).toBe(2);
   });
 
   it('an event the receiver refuses (500) rejects its delivery with SYSLOG_SEND_FAILED and the reason', async () => {

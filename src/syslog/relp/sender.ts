@@ -160,11 +160,13 @@ export class RelpSender implements StatusSyslogSender {
 
   /** Sends waiting events until the window is full. */
   private fill(s: RelpSession): void {
-    while (s.alive && s.inflight < this.window && this.sent < this.entries.length) {
-      const e = this.entries[this.sent++]!;
-      if (e.acked || e.call.settled) continue;
-      s.send(e.data, (res) => this.answered(s, e, res.code, res.text));
-    }
+    s.batch(() => {
+      while (s.alive && s.inflight < this.window && this.sent < this.entries.length) {
+        const e = this.entries[this.sent++]!;
+        if (e.acked || e.call.settled) continue;
+        s.send(e.data, (res) => this.answered(s, e, res.code, res.text));
+      }
+    });
     this.lastActivity = this.now();
   }
 
