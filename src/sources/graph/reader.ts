@@ -1,0 +1,288 @@
+// The Graph alerts_v2 reader: closed time windows read to exhaustion, delivered page by page, each
+// page's batch with the cursor that holds once it is delivered.
+//
+// The rule (the API gives no order and no $orderby: graph-security-api.md):
+// - A window is [W, T): W is the committed watermark, T the moment the read started less a settle
+//   margin (default 2 minutes). Why the margin: alerts_v2 is an eventually consistent index fed by
+//   each product; a change stamped at t shows up in list queries some time after t, and our clock and
+//   the service's differ by up to seconds. A window that ends 2 minutes in the past has let what is
+//   stamped inside it become visible; a tenant whose lag is larger needs a larger margin (an alert that
+//   becomes visible after its window was read is not delivered, as with the legacy source's overlap).
+// - It holds the alerts created in [W, T) ("new") and, with updates on, the alerts changed in [W, T)
+//   that were created before W ("update"), in one `or` query (query.ts). Each alert is new in exactly
+//   one window; each version (id@lastUpdateDateTime) is sent at most once (sent-keys.ts).
+// - While the window is open every batch's cursor is `{watermark: W, window: {to: T}, sent}` with
+//   `sent` = every version delivered in it so far: a run that stops anywhere (crash, expired nextLink,
+//   deadline) re-reads the window from its first page and drops what `sent` holds. When the window is
+//   read to its end, the last batch's cursor is `{watermark: T, sent: <versions stamped >= T>}`.
+//   The watermark never passes T, so a record stamped in the future is delivered (and reported) but
+//   hides nothing; records outside [W, T) that the service returns anyway are left to the window
+//   that covers them (an earlier window already read those before W).
+// - A window too large for the cursor is narrowed before it is read: its first page asks `$count`, and
+//   more than `maxWindowRecords` halves it at least (proportionally to the count). Mid-window, when
+//   `sent` would pass its byte budget (long ids, a count that lied) or a nextLink expired twice, T is
+//   halved again; versions already delivered past the new T stay in `sent` until a window covers them.
+// - Hostile answers are bounded: a nextLink seen twice in one pass (a loop), more than a few empty
+//   pages in a row that still link on, or an expired nextLink restart the pass; too many restarts in
+//   one window fail the run with API_BAD_RESPONSE. The checkpoint then holds what was delivered.
+import { RelayError } from '../../errors.js';
+import type { Clock } from '../../ops/clock.js';
+import type { Batch, Cursor, RunHooks } from '../types.js';
+import { NextLinkExpired, QueryRefused, type GraphClient } from './client.js';
+import { place, windowFilter, type QueryPart, type ServiceSources } from './query.js';
+import { ENDPOINT, type GraphPage } from './response.js';
+import { entryBytes, keyId, SENT_HARD_BYTES, trimForNextWindow, versionKey } from './sent-keys.js';
+import { GRAPH_STREAM, type GraphRecord } from './types.js';
+
+/** A record stamped more than this after its request is reported as suspect (skew below it is normal). */
+export const SUSPECT_SKEW_MS = 5 * 60_000;
+export const DEFAULT_SETTLE_MS = 2 * 60_000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+export interface GraphReadOptions {
+  /** `serviceSource` values to read, or 'all'. */
+  serviceSources: ServiceSources;
+  /** Deliver changes to alerts created before their window (as `update` records). */
+  alertUpdates: boolean;
+  /** `$top` (default 100). */
+  pageSize?: number;
+  /** How far behind the read's start a window ends (default 2 minutes, see the header). */
+  settleMs?: number;
+  /** A window whose `$count` exceeds this is narrowed before it is read (default 400). */
+  maxWindowRecords?: number;
+  /** `sent` budget in JSON bytes while a window is open; beyond it the window is halved (default 48 000). */
+  maxSentBytes?: number;
+  /** What a closed window may leave in `sent` for later windows, JSON bytes (default half of maxSentBytes). */
+  aheadBytes?: number;
+  /** Restarts of one window (expired nextLinks, loops, empty pages) before the run fails (default 6). */
+  maxRestarts?: number;
+  /** Empty pages in a row that still carry a nextLink before the pass restarts (default 5). */
+  maxEmptyPages?: number;
+  /** Ask new and update records in one `or` query (default true; false: two queries per window). */
+  combine?: boolean;
+  /** The service refused `or`: the reader went on with two queries (called once per fallback). */
+  onCombineFallback?: () => void;
+  /** Dates the windows (default: the client's clock). */
+  clock?: Clock;
+}
+
+export type GraphBatch = Batch<GraphRecord>;
+
+interface Plan {
+  /** Start of the window (the watermark). */
+  from: number;
+  /** End of the window, exclusive; only ever lowered while the window is open. */
+  to: number;
+}
+
+/** Windows from `cursor` up to the read's start less the settle margin; see the header for the rule. */
+export function readWindows(client: GraphClient, cursor: Cursor, options: GraphReadOptions, run: RunHooks = {}): AsyncGenerator<GraphBatch> {
+  const clock = options.clock ?? client.clock;
+  const until = clock.now() - (options.settleMs ?? DEFAULT_SETTLE_MS);
+  const open = cursor.window && cursor.window.to > cursor.watermark ? cursor.window.to : undefined;
+  return windowLoop(client, cursor, open, until, options, run);
+}
+
+/** Replay: every alert created (or, with updates, changed) in [from, to], inclusive; no de-duplication against the checkpoint. */
+export function readRangeWindows(client: GraphClient, range: { from: number; to: number }, options: GraphReadOptions, run: RunHooks = {}): AsyncGenerator<GraphBatch> {
+  return windowLoop(client, { watermark: range.from, sent: {} }, undefined, range.to + 1, options, run);
+}
+
+async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number | undefined, until: number, o: GraphReadOptions, run: RunHooks): AsyncGenerator<GraphBatch> {
+  const clock = o.clock ?? client.clock;
+  const top = o.pageSize ?? DEFAULT_PAGE_SIZE;
+  const maxWindow = o.maxWindowRecords ?? 400;
+  const maxBytes = Math.min(o.maxSentBytes ?? 48_000, SENT_HARD_BYTES);
+  const aheadBytes = Math.min(o.aheadBytes ?? Math.floor(maxBytes / 2), maxBytes);
+  const maxRestarts = o.maxRestarts ?? 6;
+  const maxEmpty = o.maxEmptyPages ?? 5;
+  const { signal } = run;
+
+  // The de-duplication state: key -> lastUpdateDateTime ms, its size, and the ids it names.
+  const sent = new Map<string, number>();
+  const ids = new Map<string, number>(); // id -> versions held
+  let bytes = 2;
+  const remember = (key: string, updated: number): boolean => {
+    const b = entryBytes(key);
+    if (bytes + b > SENT_HARD_BYTES) return false;
+    sent.set(key, updated);
+    bytes += b;
+    const id = keyId(key);
+    ids.set(id, (ids.get(id) ?? 0) + 1);
+    return true;
+  };
+  const resetSent = (entries: Iterable<[string, number]>) => {
+    sent.clear();
+    ids.clear();
+    bytes = 2;
+    for (const [k, v] of entries) if (typeof v === 'number' && Number.isFinite(v)) remember(k, v);
+  };
+  resetSent(Object.entries(cursor.sent ?? {}));
+
+  let combine = o.combine ?? true;
+  let plan: Plan | undefined = openTo !== undefined ? { from: cursor.watermark, to: openTo } : undefined;
+  let watermark = cursor.watermark;
+  let span: number | undefined; // width for the next window after a narrowed one
+  // Counted on every HTTP request, retries included; carried into the next batch that is yielded.
+  let requests = 0;
+  let duplicates = 0;
+  const notices: string[] = [];
+  const hooks: RunHooks = { signal, onRequest: () => (requests++, run.onRequest?.()) };
+
+  const batch = (records: GraphRecord[], c: Cursor, suspect: NonNullable<Batch['suspect']>): GraphBatch => {
+    const b: GraphBatch = { dataType: GRAPH_STREAM, records, cursor: c, requests, duplicates };
+    if (suspect.length) b.suspect = suspect;
+    if (notices.length) b.notices = notices.splice(0);
+    requests = 0;
+    duplicates = 0;
+    return b;
+  };
+  const openCursor = (p: Plan): Cursor => ({ watermark: p.from, sent: Object.fromEntries(sent), window: { to: p.to } });
+  const narrow = (p: Plan, factor: number): boolean => {
+    if (p.to - p.from <= 1) return false;
+    p.to = p.from + Math.max(1, Math.floor((p.to - p.from) * Math.min(0.5, factor)));
+    return true;
+  };
+
+  for (;;) {
+    signal?.throwIfAborted();
+    if (!plan) {
+      if (until <= watermark) return;
+      plan = { from: watermark, to: span !== undefined ? Math.min(until, watermark + span) : until };
+    }
+    const p: Plan = plan;
+    const parts = (): QueryPart[] => (o.alertUpdates ? (combine ? ['both'] : ['new', 'update']) : ['new']);
+    let part = 0;
+    let restarts = 0;
+    let expiries = 0;
+    let narrowed = false;
+    let deliveredHere = 0; // records delivered by the parts of this window already complete
+    let lastCount: number | undefined;
+
+    const restart = (why: string) => {
+      if (++restarts > maxRestarts) {
+        throw new RelayError('API_BAD_RESPONSE', 'fetch', `${ENDPOINT}: the window ${new Date(p.from).toISOString()} .. ${new Date(p.to).toISOString()} could not be read to its end (${why}; ${restarts} restarts)`);
+      }
+    };
+
+    window: while (part < parts().length) {
+      signal?.throwIfAborted();
+      const which = parts()[part]!;
+      const requestedTo = p.to;
+      const startedAt = clock.now();
+      let page: GraphPage;
+      try {
+        page = await client.first({ filter: windowFilter(which, p.from, p.to, o.serviceSources), top, count: true }, hooks);
+      } catch (err) {
+        if (err instanceof QueryRefused && err.status === 400 && which === 'both') {
+          // The service does not take `or` across these properties: two queries per window from here on.
+          combine = false;
+          o.onCombineFallback?.();
+          notices.push('the service refused one query for new and updated alerts (`or`): each window is now read with two queries');
+          continue;
+        }
+        throw err;
+      }
+      // Size the window before delivering anything from it.
+      if (page.count !== undefined) {
+        lastCount = page.count + deliveredHere;
+        // Room: the record budget less what earlier parts delivered, and what `sent` can still take.
+        const perEntry = sent.size > 0 ? (bytes - 2) / sent.size : 80;
+        const room = Math.max(1, Math.min(maxWindow - deliveredHere, Math.floor((maxBytes - bytes) / perEntry)));
+        if (page.count > room && narrow(p, (room * 0.8) / page.count)) {
+          narrowed = true;
+          continue; // parts already complete stay complete for the narrower window
+        }
+      }
+      let delivered = 0;
+      let empty = 0;
+      const links = new Set<string>();
+      for (;;) {
+        // Place, de-duplicate and budget this page's records.
+        const fresh: Array<{ record: GraphRecord; key: string; at: number; updated: number }> = [];
+        const suspect: NonNullable<Batch['suspect']> = [];
+        const onPage = new Set<string>();
+        let outside = 0;
+        for (const alert of page.alerts) {
+          const placed = place(alert, p.from, requestedTo);
+          if (!placed) {
+            outside++;
+            continue;
+          }
+          if (placed.at >= p.to) continue; // the window was narrowed: a later window reads it
+          const key = versionKey(alert);
+          if (sent.has(key) || onPage.has(key)) {
+            duplicates++;
+            continue;
+          }
+          // A new alert whose id was already delivered in another version (a re-read after it changed): an update.
+          const kind = placed.kind === 'new' && ids.has(keyId(key)) ? 'update' : placed.kind;
+          if (kind === 'update' && !o.alertUpdates) {
+            duplicates++;
+            continue;
+          }
+          onPage.add(key);
+          fresh.push({ record: { kind, alert }, key, at: placed.at, updated: placed.updated });
+          if (placed.updated > startedAt + SUSPECT_SKEW_MS) suspect.push({ id: alert.id, timestamp: placed.updated });
+        }
+        if (outside > 0) notices.push(`${outside} alerts outside the requested window ${new Date(p.from).toISOString()} .. ${new Date(requestedTo).toISOString()} were returned; left to the window that covers them`);
+        // Keep `sent` within its budget: halve the window until this page's part fits.
+        let need = bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
+        let cut = false;
+        while (need > maxBytes && narrow(p, 0.5)) {
+          cut = narrowed = true;
+          for (let i = fresh.length - 1; i >= 0; i--) if (fresh[i]!.at >= p.to) fresh.splice(i, 1);
+          need = bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
+        }
+        let unkept = 0;
+        for (const f of fresh) if (!remember(f.key, f.updated)) unkept++;
+        if (unkept > 0) notices.push(`${unkept} alerts of a one-millisecond window did not fit the checkpoint: a restart inside this window may send them again`);
+        delivered += fresh.length;
+        const records = fresh.map((f) => f.record);
+
+        const last = !cut && !page.nextLink && part === parts().length - 1;
+        if (last) {
+          // The window is read to its end: the cursor moves to T, `sent` keeps what later windows can return.
+          const trimmed = trimForNextWindow(sent, p.to, aheadBytes);
+          if (trimmed.dropped > 0) notices.push(`${trimmed.dropped} alert versions stamped after their window did not fit the checkpoint: each may be sent once more as an update`);
+          resetSent(trimmed.sent);
+          watermark = p.to;
+          plan = undefined;
+          // After a narrowed window, the next one is sized from this one's density (no probe wasted on a window too large).
+          if (narrowed || span !== undefined) span = Math.max(1, Math.floor((p.to - p.from) * Math.min(4, (maxWindow * 0.8) / Math.max(1, lastCount ?? deliveredHere + delivered))));
+          yield batch(records, { watermark, sent: Object.fromEntries(sent) }, suspect);
+          break window;
+        }
+        if (records.length > 0) yield batch(records, openCursor(p), suspect);
+        if (cut) continue window; // the narrower window is read again from its first page
+        if (!page.nextLink) {
+          part++;
+          deliveredHere += delivered;
+          continue window;
+        }
+        empty = page.alerts.length === 0 ? empty + 1 : 0;
+        if (empty > maxEmpty) {
+          restart(`${empty} empty pages in a row still linking on`);
+          continue window;
+        }
+        if (links.has(page.nextLink)) {
+          restart('a nextLink came back a second time (a paging loop)');
+          continue window;
+        }
+        links.add(page.nextLink);
+        try {
+          page = await client.next(page.nextLink, top, hooks);
+        } catch (err) {
+          if (!(err instanceof NextLinkExpired)) throw err;
+          // Links expire (their age, or the service's state): restart the pass; twice in one window: halve it too.
+          if (++expiries >= 2 && narrow(p, 0.5)) {
+            narrowed = true;
+            expiries = 0;
+          }
+          restart('nextLinks expired');
+          continue window;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// The de-duplication state of a Graph cursor: `sent` maps the key of each delivered alert version
+// (`id@lastUpdateDateTime`, exactly as the service wrote it) to that lastUpdateDateTime in epoch ms.
+//
+// Why a version and not an id: alerts_v2 changes `lastUpdateDateTime` on every change, and each change
+// (when updates are on) is an event of its own; the same version read twice (a window re-read after a
+// crash or an expired nextLink) is the one thing never to send again.
+// What it must hold: every version delivered in the open window (a re-read restarts from the window's
+// first page, in no particular order), and, once the window closes, the versions that a later window
+// can still return: those with lastUpdateDateTime >= the new watermark (a new alert delivered with a
+// version stamped after its window, or a record stamped in the future). See reader.ts.
+// Bounded in bytes, because the checkpoint is one JSON document that must stay under 64 KB.
+// Pure: no clock, no I/O.
+import { createHash } from 'node:crypto';
+import type { GraphAlert } from './types.js';
+
+/** `sent` never grows past this (JSON bytes): the whole cursor then stays well under 64 KB. */
+export const SENT_HARD_BYTES = 60_000;
+
+/** Ids longer than this are stored as a hash: a hostile id cannot eat the budget. */
+const MAX_ID_CHARS = 96;
+
+/** The de-duplication key of one alert version. */
+export function versionKey(alert: Pick<GraphAlert, 'id' | 'lastUpdateDateTime'>): string {
+  const id = alert.id.length > MAX_ID_CHARS ? `#${createHash('sha256').update(alert.id).digest('base64url')}` : alert.id;
+  return `${id}@${alert.lastUpdateDateTime}`;
+}
+
+/** The id part of a key (hashed ids stay hashed: they are compared to versionKey's output). */
+export function keyId(key: string): string {
+  return key.slice(0, key.lastIndexOf('@'));
+}
+
+/** Bytes one entry adds to the cursor's JSON: `"key":1234567890123,`. */
+export function entryBytes(key: string): number {
+  return Buffer.byteLength(JSON.stringify(key)) + 16;
+}
+
+export function sentBytes(sent: ReadonlyMap<string, number>): number {
+  let n = 2;
+  for (const key of sent.keys()) n += entryBytes(key);
+  return n;
+}
+
+export interface Trimmed {
+  sent: Map<string, number>;
+  /** Versions a later window may still return, dropped for lack of room: each may be sent once more. */
+  dropped: number;
+}
+
+/**
+ * What a closed window leaves for the next one: the versions stamped at or after `watermark`, the
+ * nearest first, within `budgetBytes`. The rest of the window's keys are needed no more: every later
+ * query asks for lastUpdateDateTime >= watermark or createdDateTime >= watermark, which they cannot match.
+ */
+export function trimForNextWindow(sent: ReadonlyMap<string, number>, watermark: number, budgetBytes: number): Trimmed {
+  const ahead = [...sent].filter(([, ts]) => ts >= watermark).sort((a, b) => a[1] - b[1]);
+  const out = new Map<string, number>();
+  let bytes = 2;
+  let dropped = 0;
+  for (const [key, ts] of ahead) {
+    const b = entryBytes(key);
+    if (bytes + b > budgetBytes) {
+      dropped++;
+      continue;
+    }
+    out.set(key, ts);
+    bytes += b;
+  }
+  return { sent: out, dropped };
+}
