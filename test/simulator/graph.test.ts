@@ -145,7 +145,7 @@ describe('Graph alerts_v2 simulator', () => {
           const ids = idsOf(pages);
           const expected = alerts.filter((a) => holds(ast, a)).map((a) => a.id);
           expect(new Set(ids).size).toBe(ids.length);
-          expect([...ids].sort()).toEqual([...expected].sort());
+          expect([...ids].sort(), render(ast)).toEqual([...expected].sort());
           for (const p of pages) {
             expect(p.value.length).toBeLessThanOrEqual(top);
             expect(p['@odata.count']).toBe(expected.length);
@@ -412,6 +412,18 @@ describe('Graph alerts_v2 simulator', () => {
       // so the first row of the next page is never served.
       expect(missing).toEqual(mode === 'snapshot' ? [] : [expected.find((id) => !served.includes(id))]);
     }
+  });
+
+  test('alerts added with fewer fractional digits sort and filter by their instant, not their text', async () => {
+    const sim = await graphSim({ rateLimit: false });
+    const [base] = generateGraphAlerts(1, { seed: 15, serviceSources: ['microsoftDefenderForIdentity'] });
+    sim.addAlerts([
+      { ...base!, id: 'early', createdDateTime: '2026-01-01T00:00:00.5Z', lastUpdateDateTime: '2026-01-01T00:00:00.5Z' },
+      { ...base!, id: 'late', createdDateTime: '2026-01-01T00:00:01Z', lastUpdateDateTime: '2026-01-01T00:00:01Z' },
+    ]);
+    expect(idsOf(await readAll(sim, LIST))).toEqual(['late', 'early']);
+    expect(idsOf(await readAll(sim, query({ $filter: 'createdDateTime gt 2026-01-01T00:00:00.9999999Z' })))).toEqual(['late']);
+    expect(idsOf(await readAll(sim, query({ $filter: 'lastUpdateDateTime le 2026-01-01T01:00:00.5+01:00' })))).toEqual(['early']);
   });
 
   test('evolvable enum members are served as unknownFutureValue unless the client prefers them', async () => {

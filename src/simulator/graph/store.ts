@@ -3,7 +3,10 @@
 // version it served.
 import type { GraphAlert } from '../../sources/graph/types.js';
 import type { GraphAlertChanges } from './types.js';
-import { graphTime } from './times.js';
+import { canonicalTime, graphTime } from './times.js';
+
+/** Sort key of a timestamp: its canonical 7-digit form (alerts added by hand may carry fewer digits). */
+const key = (t: string) => canonicalTime(t) ?? t;
 
 export class AlertStore {
   private readonly byId = new Map<string, GraphAlert>();
@@ -25,9 +28,10 @@ export class AlertStore {
 
   /** Most recent first (createdDateTime, then id, descending): the service's documented default. */
   list(): GraphAlert[] {
-    this.ordered ??= [...this.byId.values()].sort((a, b) =>
-      a.createdDateTime === b.createdDateTime ? (a.id < b.id ? 1 : -1) : a.createdDateTime < b.createdDateTime ? 1 : -1,
-    );
+    this.ordered ??= [...this.byId.values()]
+      .map((a) => ({ a, k: key(a.createdDateTime) }))
+      .sort((x, y) => (x.k === y.k ? (x.a.id < y.a.id ? 1 : -1) : x.k < y.k ? 1 : -1))
+      .map((x) => x.a);
     return this.ordered;
   }
 
@@ -48,7 +52,7 @@ export class AlertStore {
       next.comments = [...(next.comments ?? []), { comment: changes.comment, createdByDisplayName: changes.assignedTo ?? 'SOC analyst', createdDateTime: now }];
     }
     // lastUpdateDateTime only moves forward, even when the clock says otherwise.
-    next.lastUpdateDateTime = now > old.lastUpdateDateTime ? now : old.lastUpdateDateTime;
+    next.lastUpdateDateTime = now > key(old.lastUpdateDateTime) ? now : old.lastUpdateDateTime;
     this.byId.set(id, next);
     this.ordered = undefined;
     return next;
