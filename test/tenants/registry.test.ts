@@ -170,7 +170,10 @@ describe('registry table (Azurite)', () => {
 
   it('refuses a literal token (the table is readable by anyone with table access), naming the tenant', async () => {
     const reg = tableRegistry({ ...state(), tableName: 'secretsrefused' });
-    const err = await reg.add({ name: 'contoso', settings: { MDCA_TOKEN: tokenA } }).catch((e: unknown) => e as Error);
+    const err = (await reg.add({ name: 'contoso', settings: { MDCA_TOKEN: tokenA } }).then(
+      () => new Error('accepted'),
+      (e: unknown) => e as Error,
+    ));
     expect(err.message).toMatch(/tenant "contoso": MDCA_TOKEN: is a secret and is not stored in the tenant table/);
     assertNoSecrets(err.message);
     expect(await reg.list()).toEqual([]);
@@ -194,7 +197,10 @@ describe('registry table (Azurite)', () => {
 
   it('fails a call to an unreachable table within its deadline, naming the table, not the connection string', async () => {
     const reg = tableRegistry({ kind: 'table', tableName: 'relaycheckpoints', connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1' }, { timeoutMs: 2_000 });
-    const err = await reg.list().catch((e: unknown) => e as RelayError);
+    const err = await reg.list().then(
+      () => new RelayError('INTERNAL', 'checkpoint', 'listed'),
+      (e: unknown) => e as RelayError,
+    );
     expect(err.code).toBe('CHECKPOINT_UNAVAILABLE');
     expect(err.message).toMatch(/tenant registry in table relaycheckpoints: listing tenants/);
     expect(err.message).not.toContain('AccountKey');
