@@ -112,8 +112,8 @@ export interface GraphSimulator {
   /** Generates and adds `count` alerts (generateGraphAlerts options); returns them. */
   generate(count: number, options?: import('./fixtures.js').GraphGenerateOptions): GraphAlert[];
   /**
-   * Late updates: applies `changes` to the alerts with these ids (or to `count` alerts picked by seed,
-   * oldest first by default) and sets their lastUpdateDateTime to now. Returns the updated alerts.
+   * Late updates: applies `changes` to the alerts with these ids (or to `count` distinct alerts picked
+   * by `seed`, optionally only of some products) and sets their lastUpdateDateTime to now. Returns them.
    */
   updateAlerts(target: string[] | { count: number; seed?: number; serviceSources?: string[] }, changes: GraphAlertChanges): GraphAlert[];
   /** Every stored alert, current version, most recent first. */
