@@ -5,9 +5,10 @@ import tls from 'node:tls';
 import { loadConfig, type RawSettings } from '../config/load.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError, RelayError, type ErrorCode } from '../errors.js';
-import { createProbeClient, createRelay, type Relay } from '../pipeline/relay.js';
+import { createRelay, type Relay } from '../pipeline/relay.js';
 import { TEST_EVENT_SIGNATURE } from '../pipeline/heartbeat.js';
 import { redactCredentials } from '../secrets/index.js';
+import { describeSource, probeSource } from '../sources/index.js';
 
 const FIXES: Partial<Record<ErrorCode, string>> = {
   TOKEN_REJECTED: 'the API rejected the token: generate a new one in the portal (Settings > Cloud Apps > API tokens) and store it (MDCA_TOKEN or `rotate-token`)',
@@ -23,6 +24,17 @@ const FIXES: Partial<Record<ErrorCode, string>> = {
   SYSLOG_SEND_FAILED: 'the syslog host accepted but did not take the event: check the receiver\'s framing (SYSLOG_FRAMING), TLS settings and size limits',
 };
 
+// The same codes from the Graph source mean other fixes (docs/graph.md).
+const GRAPH_FIXES: Partial<Record<ErrorCode, string>> = {
+  PERMISSION_DENIED: 'grant the identity the Microsoft Graph application permission SecurityAlert.Read.All: for a managed identity an appRoleAssignment on the Microsoft Graph service principal (az rest or Graph PowerShell, docs/graph.md "Granting access"); for an app registration, API permissions > Microsoft Graph > Application > SecurityAlert.Read.All, then "Grant admin consent"',
+  TOKEN_REJECTED: 'Microsoft Graph rejected the token: it must be an app-only token for GRAPH_ENDPOINT\'s cloud (audience <endpoint>, e.g. https://graph.microsoft.com) from the tenant that holds the alerts; check GRAPH_TENANT_ID / GRAPH_CLIENT_ID, or renew GRAPH_TOKEN',
+  INVALID_PROXY: 'the proxy cannot be reached: check MDCA_PROXY / --proxy (ADDRESS[:PORT]) and that the proxy allows CONNECT to the Graph endpoint and to the Entra authority on 443',
+  API_UNAVAILABLE: 'Microsoft Graph did not answer: check GRAPH_ENDPOINT, DNS and outbound HTTPS 443 (or the proxy)',
+  API_TIMEOUT: 'Microsoft Graph did not answer in time: check network egress, or raise GRAPH_REQUEST_TIMEOUT',
+  API_BAD_RESPONSE: 'the answer was not Microsoft Graph alerts_v2: check GRAPH_ENDPOINT (the service root, e.g. https://graph.microsoft.com); a proxy may be rewriting answers',
+  SECRET_UNAVAILABLE: 'no Graph token: in Azure give the Function a managed identity (AZURE_CLIENT_ID); with an app registration grant the relay\'s identity "Key Vault Secrets User" on the vault and check GRAPH_CLIENT_SECRET_URI / GRAPH_CLIENT_CERTIFICATE_URI, GRAPH_TENANT_ID and GRAPH_CLIENT_ID',
+};
+
 export interface CheckResult {
   step: string;
   ok: boolean;
@@ -31,8 +43,9 @@ export interface CheckResult {
   skipped?: boolean;
 }
 
-function fixFor(err: unknown): string | undefined {
-  return isRelayError(err) ? FIXES[err.code] : undefined;
+function fixFor(err: unknown, config?: RelayConfig): string | undefined {
+  if (!isRelayError(err)) return undefined;
+  return (config?.source === 'graph' ? GRAPH_FIXES[err.code] : undefined) ?? FIXES[err.code];
 }
 
 async function probeConnect(config: RelayConfig): Promise<string> {
@@ -81,7 +94,7 @@ export async function checkAll(settings: RawSettings, options: { sendTestEvent: 
   let config: RelayConfig;
   try {
     config = options.relay?.config ?? loadConfig(settings, 'cli');
-    results.push({ step: 'configuration', ok: true, detail: `${config.mdca.dataTypes.join('+')} from ${config.mdca.portalUrl} to ${config.syslog.protocol}://${config.syslog.hosts.map((h) => `${h.host}:${h.port}`).join(',')}` });
+    results.push({ step: 'configuration', ok: true, detail: `${describeSource(config)} to ${config.syslog.protocol}://${config.syslog.hosts.map((h) => `${h.host}:${h.port}`).join(',')}` });
   } catch (err) {
     results.push({ step: 'configuration', ok: false, detail: describeError(err), fix: 'set each setting named above (docs/configuration.md lists them all)' });
     return results;
@@ -90,23 +103,25 @@ export async function checkAll(settings: RawSettings, options: { sendTestEvent: 
   try {
     relay = options.relay ?? createRelay(config);
   } catch (err) {
-    results.push({ step: 'relay parts', ok: false, detail: describeError(err), fix: fixFor(err) });
+    results.push({ step: 'relay parts', ok: false, detail: describeError(err), fix: fixFor(err, config) });
     return results;
   }
   const step = async (name: string, fn: () => Promise<string>) => {
     try {
       results.push({ step: name, ok: true, detail: await fn() });
     } catch (err) {
-      results.push({ step: name, ok: false, detail: redactCredentials(describeError(err)), fix: fixFor(err) ?? 'see docs/troubleshooting.md' });
+      results.push({ step: name, ok: false, detail: redactCredentials(describeError(err)), fix: fixFor(err, config) ?? 'see docs/troubleshooting.md' });
     }
   };
-  await step('API URL and token', async () => {
-    const r = await createProbeClient(config, relay.tokens).list('alerts', { filters: {}, limit: 1, sortField: 'date', sortDirection: 'desc' });
-    return `${config.mdca.portalUrl} answered (${r.page.total ?? r.page.data.length} alerts visible)`;
-  });
+  await step(config.source === 'graph' ? 'Graph access and permission' : 'API URL and token', () => probeSource(config, relay.tokens));
   if (config.mdca.proxy) await step('proxy', () => probeProxy(config.mdca.proxy!, config.syslog.connectTimeoutMs));
   else results.push({ step: 'proxy', ok: true, skipped: true, detail: 'none configured (MDCA_PROXY / HTTPS_PROXY)' });
-  if (config.mdca.auth.mode === 'token' && config.mdca.auth.secretUri) {
+  if (config.source === 'graph') {
+    // Graph's secret or certificate is read when the token is asked for: the access step above covered it.
+    const auth = config.graph!.auth;
+    const detail = auth.mode === 'client-secret' ? `GRAPH_CLIENT_SECRET_URI ${auth.secretUri}: read for the Graph token above` : auth.mode === 'client-certificate' ? `GRAPH_CLIENT_CERTIFICATE_URI ${auth.certificateUri}: read for the Graph token above` : auth.mode === 'token' ? 'token given directly (GRAPH_TOKEN)' : 'managed identity: no secret';
+    results.push({ step: 'Key Vault secret', ok: true, skipped: true, detail });
+  } else if (config.mdca.auth.mode === 'token' && config.mdca.auth.secretUri) {
     await step('Key Vault secret', async () => {
       await relay.tokens.refresh();
       await relay.tokens.authorization();

@@ -31,7 +31,7 @@ export function heartbeatEvent(config: RelayConfig, status: StatusRecord | undef
       ['cs1Label', 'lastSuccess'],
       ['cs1', status?.lastSuccessAt ? new Date(status.lastSuccessAt).toISOString() : ''],
       ['cs2Label', 'dataTypes'],
-      ['cs2', config.mdca.dataTypes.join(',')],
+      ['cs2', dataTypes.map((d) => d.dataType).join(',')],
       ['cs3Label', 'lastError'],
       ['cs3', status?.lastError ? `${status.lastError.code}: ${status.lastError.message}` : ''],
     ],

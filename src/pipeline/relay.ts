@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { createCefWriter, type CefWriter } from '../cef/index.js';
 import type { RelayConfig } from '../config/types.js';
+import { createSource, type BuiltSource, type SourceParts } from '../sources/index.js';
 import { createMdcaClient, type MdcaClient } from '../sources/mdca/client.js';
-import { createFormatter } from '../sources/mdca/cef/index.js';
-import { createMdcaSource } from '../sources/mdca/source.js';
 import type { Source, Stream as DataType } from '../sources/types.js';
 import type { Logger } from '../ops/logger.js';
+import { createGraphTokenProvider, type GraphTokenProviderOptions } from '../secrets/graph-token.js';
 import { createTokenProvider, type TokenProviderOptions } from '../secrets/provider.js';
 import type { TokenProvider } from '../secrets/types.js';
 import { FileStateStore } from '../state/file-store.js';
@@ -25,6 +25,10 @@ export interface RelayOverrides {
   sender?: SyslogSender;
   /** Extra options for the token provider (tests: a local Key Vault's client options). */
   tokenOptions?: Partial<TokenProviderOptions>;
+  /** RELAY_SOURCE=graph: extra token provider options (tests: a local Key Vault and Entra endpoint). */
+  graphTokenOptions?: Partial<GraphTokenProviderOptions>;
+  /** RELAY_SOURCE=graph: reader and client tuning beyond the settings (tests, benchmarks). */
+  graph?: SourceParts['graph'];
   now?: () => number;
 }
 
@@ -32,7 +36,8 @@ export interface Relay {
   readonly config: RelayConfig;
   readonly store: StateStore;
   readonly tokens: TokenProvider;
-  readonly client: MdcaClient;
+  /** The source's API client (request statistics). */
+  readonly client: BuiltSource['client'];
   readonly sender: SyslogSender;
   readonly source: Source;
   /** The CEF writer: the relay's own events (heartbeat, check's test event). */
@@ -54,7 +59,9 @@ export function createStore(config: RelayConfig): StateStore {
     : new TableStateStore({ ...config.state, relayName: config.relayName });
 }
 
-export function createTokens(config: RelayConfig, extra: Partial<TokenProviderOptions> = {}): TokenProvider {
+export function createTokens(config: RelayConfig, extra: Partial<TokenProviderOptions> = {}, graphExtra: Partial<GraphTokenProviderOptions> = {}): TokenProvider {
+  const graph = config.graph;
+  if (config.source === 'graph' && graph) return createGraphTokenProvider({ auth: graph.auth, scope: graph.scope, authorityHost: graph.authorityHost, ...graphExtra });
   const auth = config.mdca.auth;
   return createTokenProvider(
     auth.mode === 'entra'
@@ -78,19 +85,11 @@ export function createProbeClient(config: RelayConfig, tokenProvider: TokenProvi
 
 export function createRelay(config: RelayConfig, overrides: RelayOverrides = {}): Relay {
   const store = overrides.store ?? createStore(config);
-  const tokens = overrides.tokens ?? createTokens(config, overrides.tokenOptions);
-  const client = createMdcaClient({
-    portalUrl: config.mdca.portalUrl,
-    tokenProvider: tokens,
-    proxy: config.mdca.proxy,
-    env: config.mdca.proxyEnv,
-    requestTimeoutMs: config.mdca.requestTimeoutMs,
-    requestsPerMinute: config.mdca.requestsPerMinute,
-  });
+  const tokens = overrides.tokens ?? createTokens(config, overrides.tokenOptions, overrides.graphTokenOptions);
   const sender = overrides.sender ?? createSender(config.syslog);
   const writer = createCefWriter(config.cef);
   const now = overrides.now ?? Date.now;
-  const source = createMdcaSource(client, { dataTypes: config.mdca.dataTypes, filters: config.mdca.filters, overlapMs: config.relay.overlapMs }, createFormatter(config.cef, writer));
+  const { source, client } = createSource(config, { tokens, writer, graph: overrides.graph });
 
   return {
     config,

@@ -1,5 +1,6 @@
 // What `mdca-siem-relay status` and the status Function show: the stored record plus derived state and lag.
 import type { RelayConfig } from '../config/types.js';
+import { streamsOf } from '../sources/index.js';
 import { relayState } from '../state/policy.js';
 import type { StateStore, StatusRecord } from '../state/types.js';
 
@@ -26,7 +27,7 @@ export async function statusView(config: RelayConfig, store: StateStore, now: nu
   const status = await store.readStatus();
   const lagSeconds: StatusView['lagSeconds'] = {};
   const watermarks: StatusView['watermarks'] = {};
-  for (const dataType of config.mdca.dataTypes) {
+  for (const dataType of streamsOf(config)) {
     const cp = await store.readCheckpoint(dataType);
     if (!cp) continue;
     watermarks[dataType] = new Date(cp.value.cursor.watermark).toISOString();
