@@ -29,6 +29,9 @@ export class RelpSession {
     readonly host: SyslogHost,
     private readonly ackTimeoutMs: number,
   ) {
+    // RELP is request/answer in small frames: with Nagle's algorithm a window's last frames wait
+    // for the receiver's delayed ACK (40 ms on Linux) before they leave, per deliver() of a page.
+    sock.setNoDelay(true);
     sock.on('data', (chunk: Buffer) => this.received(chunk));
     sock.on('error', (err) => this.fail(err));
     sock.on('end', () => this.fail(new Error('the receiver closed the connection')));
