@@ -22,9 +22,10 @@
 //   more than `maxWindowRecords` halves it at least (proportionally to the count). Mid-window, when
 //   `sent` would pass its byte budget (long ids, a count that lied) or a nextLink expired twice, T is
 //   halved again; versions already delivered past the new T stay in `sent` until a window covers them.
-// - Hostile answers are bounded: a nextLink seen twice in one pass (a loop), more than a few empty
-//   pages in a row that still link on, or an expired nextLink restart the pass; too many restarts in
-//   one window fail the run with API_BAD_RESPONSE. The checkpoint then holds what was delivered.
+// - Hostile answers are bounded: a nextLink seen twice in one pass (a loop), more than a few pages in
+//   a row that show the pass nothing new (empty, or the same alerts again under fresh links) and still
+//   link on, or an expired nextLink restart the pass; too many restarts in one window fail the run with
+//   API_BAD_RESPONSE. The checkpoint then holds what was delivered.
 import { RelayError } from '../../errors.js';
 import type { Clock } from '../../ops/clock.js';
 import type { Batch, Cursor, RunHooks } from '../types.js';
@@ -56,7 +57,7 @@ export interface GraphReadOptions {
   aheadBytes?: number;
   /** Restarts of one window (expired nextLinks, loops, empty pages) before the run fails (default 6). */
   maxRestarts?: number;
-  /** Empty pages in a row that still carry a nextLink before the pass restarts (default 5). */
+  /** Pages in a row with nothing new for the pass (empty, or served again) that still link on, before the pass restarts (default 5). */
   maxEmptyPages?: number;
   /** Ask new and update records in one `or` query (default true; false: two queries per window). */
   combine?: boolean;
@@ -195,22 +196,28 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
         }
       }
       let delivered = 0;
-      let empty = 0;
+      let stale = 0; // pages in a row that showed this pass nothing new (empty, or a loop served again under new links)
       const links = new Set<string>();
+      const passKeys = new Set<string>();
       for (;;) {
         // Place, de-duplicate and budget this page's records.
         const fresh: Array<{ record: GraphRecord; key: string; at: number; updated: number }> = [];
         const suspect: NonNullable<Batch['suspect']> = [];
         const onPage = new Set<string>();
         let outside = 0;
+        let progressed = false;
         for (const alert of page.alerts) {
+          const key = versionKey(alert);
+          if (!passKeys.has(key)) {
+            passKeys.add(key);
+            progressed = true;
+          }
           const placed = place(alert, p.from, requestedTo);
           if (!placed) {
             outside++;
             continue;
           }
           if (placed.at >= p.to) continue; // the window was narrowed: a later window reads it
-          const key = versionKey(alert);
           if (sent.has(key) || onPage.has(key)) {
             duplicates++;
             continue;
@@ -260,9 +267,9 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
           deliveredHere += delivered;
           continue window;
         }
-        empty = page.alerts.length === 0 ? empty + 1 : 0;
-        if (empty > maxEmpty) {
-          restart(`${empty} empty pages in a row still linking on`);
+        stale = progressed ? 0 : stale + 1;
+        if (stale > maxEmpty) {
+          restart(`${stale} pages in a row with nothing new (empty, or served again) still linking on`);
           continue window;
         }
         if (links.has(page.nextLink)) {
