@@ -468,6 +468,10 @@ describe('Graph alerts_v2 simulator', () => {
     expect(stats.json.provoked429).toBe(1);
     expect(stats.json.expiredLinks).toBe(1);
     expect((await call('GET', '/_sim/nothing')).status).toBe(404);
+    const unknown = await call('POST', '/_sim/alerts/update', { ids: ['no-such-alert'], changes: { status: 'resolved' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toContain('no-such-alert');
+    expect((await call('POST', '/_sim/faults', { fault: { kind: 'transform' } })).status).toBe(400);
   });
 });
 

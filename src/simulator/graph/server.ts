@@ -3,7 +3,7 @@
 // bearer auth with 401/403 bodies as Graph writes them, 150 requests/min per app per tenant with
 // 429 + Retry-After, the OData subset ($filter, $top, $skip, $count; no $orderby), opaque $skiptoken
 // nextLinks that expire, no order guarantee (most recent first, or shuffled), late updates and
-// switchable hostile answers. Control endpoints under /_sim/ (see index.ts) drive it over HTTP.
+// switchable hostile answers. Control endpoints under /_sim/ (control.ts) drive it over HTTP.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,14 +11,15 @@ import type { GraphAlert } from '../../sources/graph/types.js';
 import { prng } from '../fixtures.js';
 import { HTML_ERROR_PAGE } from '../faults.js';
 import { SlidingWindowLimiter } from '../rate-limit.js';
+import { controlRoute } from './control.js';
 import { GraphFaultBox } from './faults.js';
 import { SIM_TENANT_ID } from './from-mdca.js';
-import { generateGraphAlerts, type GraphGenerateOptions } from './fixtures.js';
+import { generateGraphAlerts } from './fixtures.js';
 import { compileFilter, ENUMS, ODataError } from './odata.js';
 import { LinkBook, type ResultSet } from './paging.js';
 import { AlertStore } from './store.js';
 import { graphTime } from './times.js';
-import type { GraphAlertChanges, GraphFault, GraphFaultRequest, GraphRateLimit, GraphSimulator, GraphSimulatorOptions, GraphSimulatorStats } from './types.js';
+import type { GraphFault, GraphFaultRequest, GraphRateLimit, GraphSimulator, GraphSimulatorOptions, GraphSimulatorStats } from './types.js';
 
 export const GRAPH_SIM_TOKEN = 'graph-sim-token';
 // The security API's documented paging constraints (security-error-codes.md, "Constraints"): $top is
@@ -223,68 +224,15 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     json(res, 200, fault?.kind === 'transform' ? fault.apply(body, fr) : body);
   }
 
-  async function control(req: http.IncomingMessage, res: http.ServerResponse, url: URL, raw: string): Promise<void> {
-    let body: Record<string, unknown> = {};
-    if (raw.trim() !== '') {
-      try {
-        body = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        throw new HttpError(400, 'BadRequest', 'control: the body is not JSON');
-      }
-    }
-    const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/$/, '')}`;
-    switch (route) {
-      case 'GET /_sim/stats':
-        return json(res, 200, stats);
-      case 'POST /_sim/stats/reset':
-        sim.resetStats();
-        return json(res, 200, { ok: true });
-      case 'GET /_sim/alerts':
-        return json(res, 200, { value: sim.all() });
-      case 'POST /_sim/alerts': {
-        const added: GraphAlert[] = [];
-        if (Array.isArray(body.alerts)) {
-          sim.addAlerts(body.alerts as GraphAlert[]);
-          added.push(...(body.alerts as GraphAlert[]));
-        }
-        if (body.generate && typeof body.generate === 'object') {
-          const g = body.generate as GraphGenerateOptions & { count?: number };
-          added.push(...sim.generate(Number(g.count ?? 0), g));
-        }
-        return json(res, 200, { added: added.length, ids: added.map((a) => a.id) });
-      }
-      case 'POST /_sim/alerts/update': {
-        const target = Array.isArray(body.ids) ? (body.ids as string[]) : { count: Number(body.count ?? 0), seed: body.seed as number | undefined, serviceSources: body.serviceSources as string[] | undefined };
-        const updated = sim.updateAlerts(target, (body.changes ?? {}) as GraphAlertChanges);
-        return json(res, 200, { updated: updated.length, ids: updated.map((a) => a.id) });
-      }
-      case 'POST /_sim/nextlinks/expire':
-        sim.expireNextLinks();
-        return json(res, 200, { ok: true });
-      case 'POST /_sim/faults':
-        sim.injectFault(body.fault as GraphFault, body as { times?: number; after?: number; match?: 'first' | 'next' | 'any' });
-        return json(res, 200, { ok: true });
-      case 'DELETE /_sim/faults':
-        sim.clearFaults();
-        return json(res, 200, { ok: true });
-      case 'PUT /_sim/settings': {
-        if (typeof body.nextLinkTtlMs === 'number') sim.setNextLinkTtl(body.nextLinkTtlMs);
-        if (body.paging === 'snapshot' || body.paging === 'live') sim.setPaging(body.paging);
-        if (body.shuffle !== undefined) sim.setShuffle(body.shuffle as boolean | { seed: number });
-        if (body.rateLimit !== undefined) sim.setRateLimit(body.rateLimit as GraphRateLimit | false);
-        return json(res, 200, { ok: true });
-      }
-      default:
-        throw new HttpError(404, 'NotFound', `control: no route ${route}`);
-    }
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     try {
-      if (url.pathname.startsWith('/_sim/')) return await control(req, res, url, Buffer.concat(chunks).toString('utf8'));
+      if (url.pathname.startsWith('/_sim/')) {
+        const answer = controlRoute(sim, req.method ?? 'GET', url.pathname, Buffer.concat(chunks).toString('utf8'));
+        return json(res, answer.status, answer.body);
+      }
       const m = LIST_PATH.exec(url.pathname);
       if (!m) throw new HttpError(400, 'BadRequest', `Resource not found for the segment '${url.pathname.split('/').filter(Boolean).pop() ?? ''}'.`);
       if (req.method !== 'GET') throw new HttpError(405, 'Request_BadRequest', `The HTTP method '${req.method ?? ''}' is not allowed here.`);
