@@ -4,8 +4,11 @@
 // What keeps tenants apart (docs/multi-tenant.md, Isolation):
 //  - State: the relay name is `tenant.<name>` (RELAY_NAME cannot be overridden), so each tenant has
 //    its own lease, checkpoint rows and status record; `~`-free and distinct from a host-name default.
-//  - Credentials: MDCA_TOKEN and MDCA_TOKEN_SECRET_URI are never inherited from the shared settings.
-//    A shared token would otherwise be sent to every tenant's portal, i.e. handed to other tenants.
+//  - Identity and credentials are never inherited from the shared settings: which API the tenant is
+//    (MDCA_PORTAL_URL, GRAPH_TENANT_ID) and its own token (MDCA_TOKEN, MDCA_TOKEN_SECRET_URI,
+//    GRAPH_TOKEN). An inherited portal would relay another tenant's alerts under this tenant's name; an
+//    inherited token would be sent to every tenant's portal, i.e. handed to other tenants. A shared
+//    multi-tenant app (GRAPH_CLIENT_ID with its secret or certificate) and MDCA_AUTH=entra are inherited.
 //  - CEF: every line carries the tenant's name (cef.tenant, key flexString1, label `tenant`).
 //
 // Exported API: tenantConfig(shared, tenant, context) => RelayConfig; tenantRelayName(name).
@@ -14,8 +17,8 @@ import type { RelayConfig } from '../config/types.js';
 import { RelayError } from '../errors.js';
 import type { Tenant } from './registry.js';
 
-/** Credentials a tenant brings itself or goes without. */
-const NOT_INHERITED = ['MDCA_TOKEN', 'MDCA_TOKEN_SECRET_URI'] as const;
+/** What a tenant brings itself or goes without. */
+const NOT_INHERITED = ['MDCA_PORTAL_URL', 'MDCA_TOKEN', 'MDCA_TOKEN_SECRET_URI', 'GRAPH_TENANT_ID', 'GRAPH_TOKEN'] as const;
 
 export const tenantRelayName = (name: string): string => `tenant.${name}`;
 

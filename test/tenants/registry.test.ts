@@ -81,19 +81,24 @@ describe('per-tenant configuration', () => {
 
   it('never inherits the shared token: it would be sent to another tenant\'s portal', () => {
     const sharedToken = fakeToken('shared token');
-    const message = refused(() => tenantConfig({ ...shared, MDCA_TOKEN: sharedToken }, { name: 'fabrikam', settings: {} }, 'cli'));
+    const fabrikam: Tenant = { name: 'fabrikam', settings: { MDCA_PORTAL_URL: 'https://fabrikam.us.portal.cloudappsecurity.com' } };
+    const message = refused(() => tenantConfig({ ...shared, MDCA_TOKEN: sharedToken }, fabrikam, 'cli'));
     expect(message).toMatch(/tenant "fabrikam": MDCA_TOKEN: is required/);
     const secretUri = 'https://kv-relay.vault.azure.net/secrets/shared';
-    expect(() => tenantConfig({ ...shared, MDCA_TOKEN_SECRET_URI: secretUri }, { name: 'fabrikam', settings: {} }, 'cli')).toThrow(/MDCA_TOKEN: is required/);
+    expect(() => tenantConfig({ ...shared, MDCA_TOKEN_SECRET_URI: secretUri }, fabrikam, 'cli')).toThrow(/MDCA_TOKEN: is required/);
     // A shared managed-identity (entra) setup needs no tenant secret.
-    expect(tenantConfig({ ...shared, MDCA_AUTH: 'entra' }, { name: 'fabrikam', settings: {} }, 'cli').mdca.auth.mode).toBe('entra');
+    expect(tenantConfig({ ...shared, MDCA_AUTH: 'entra' }, fabrikam, 'cli').mdca.auth.mode).toBe('entra');
+  });
+
+  it('never inherits which API the tenant is: a shared portal would relay another tenant\'s alerts under this name', () => {
+    expect(refused(() => tenantConfig(shared, { name: 'fabrikam', settings: { MDCA_TOKEN: tokenB } }, 'cli'))).toMatch(/tenant "fabrikam": MDCA_PORTAL_URL: is required/);
   });
 
   it('names the tenant in each problem of a bad value, without echoing a secret', () => {
     const message = refused(() => tenantConfig(shared, { name: 'contoso', settings: { MDCA_TOKEN: tokenA, SYSLOG_PORT: '70000', MDCA_REQUESTS_PER_MINUTE: 'many' } }, 'cli'));
     expect(message).toMatch(/tenant "contoso": SYSLOG_PORT: /);
     expect(message).toMatch(/tenant "contoso": MDCA_REQUESTS_PER_MINUTE: /);
-    expect(refused(() => tenantConfig(shared, { name: 'contoso', settings: { MDCA_TOKEN: `${tokenA} ${tokenA}` } }, 'cli'))).toMatch(/tenant "contoso": MDCA_TOKEN: /);
+    expect(refused(() => tenantConfig(shared, { name: 'contoso', settings: { ...contoso.settings, MDCA_TOKEN: `${tokenA} ${tokenA}` } }, 'cli'))).toMatch(/tenant "contoso": MDCA_TOKEN: /);
   });
 
   it('leaves single-tenant configuration untouched: no tenant key, the portal host as relay name', () => {
