@@ -9,8 +9,8 @@ import { createStore } from '../pipeline/relay.js';
 import { tenantStatusRow, type TenantStatusRow } from '../pipeline/status-view.js';
 import { summaryLine } from '../pipeline/summary.js';
 import { closeTenants, createTenantRelay, runTenants, tenantSecrets, type TenantRelay, type TenantResult } from '../pipeline/tenants.js';
-import { tenantConfig } from '../tenants/config.js';
-import { fileRegistry, parseTenantFile, tableRegistry, type Tenant, type TenantRegistry } from '../tenants/registry.js';
+import { NOT_INHERITED, tenantConfig } from '../tenants/config.js';
+import { checkTenant, fileRegistry, parseTenantFile, tableRegistry, type Tenant, type TenantRegistry } from '../tenants/registry.js';
 import type { CliArgs } from './args.js';
 
 const EXIT = { ok: 0, failed: 1 } as const;
@@ -36,16 +36,10 @@ export async function tenantsCommand(args: CliArgs, out: NodeJS.WritableStream):
     }
     case 'add': {
       const tenant: Tenant = { name, settings: args.sets };
-      // The registry checks names and setting names; the values are checked as the relay would load them.
-      // A table tenant is checked against its own settings only: the shared ones are the Function's app settings.
-      const context = args.tenantsFile ? 'cli' : 'function';
-      try {
-        tenantConfig(args.settings, tenant, context);
-      } catch (err) {
-        if (!(err instanceof RelayError) || err.code !== 'CONFIG_INVALID') throw err;
-        const own = args.tenantsFile ? problemsOf(err) : problemsOf(err).filter((p) => Object.keys(tenant.settings).some((s) => p.includes(`: ${s}: `)));
-        if (own.length > 0) throw new RelayError('CONFIG_INVALID', 'config', `tenants add: ${own.length} problem${own.length === 1 ? '' : 's'}:\n  - ${own.join('\n  - ')}`);
-      }
+      const home = args.tenantsFile ? 'file' : 'table';
+      const problems = checkTenant(tenant, home);
+      if (problems.length === 0) problems.push(...valueProblems(args.settings, tenant, home));
+      if (problems.length > 0) throw new RelayError('CONFIG_INVALID', 'config', `tenants add: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  - ${problems.join('\n  - ')}`);
       const existed = (await registry.get(name)) !== undefined;
       await registry.add(tenant);
       out.write(`tenant "${name}" ${existed ? 'replaced' : 'added'} in the ${registry.description}\n`);
@@ -64,6 +58,22 @@ export async function tenantsCommand(args: CliArgs, out: NodeJS.WritableStream):
     }
     default:
       throw new RelayError('CONFIG_INVALID', 'config', 'tenants: expected add, list, remove, disable or enable');
+  }
+}
+
+/**
+ * The tenant's values checked as the relay will load them. A file's tenant is checked with the shared
+ * settings the CLI run uses. A table's tenant runs with the Function's app settings, not this shell's:
+ * a receiver stands in for the shared one, and only problems with what the tenant brings are reported.
+ */
+function valueProblems(shared: RawSettings, tenant: Tenant, home: 'file' | 'table'): string[] {
+  try {
+    tenantConfig(home === 'file' ? shared : { SYSLOG_HOST: 'shared-receiver.invalid', ...shared }, tenant, home === 'file' ? 'cli' : 'function');
+    return [];
+  } catch (err) {
+    if (!(err instanceof RelayError) || err.code !== 'CONFIG_INVALID') throw err;
+    const own = new Set<string>([...Object.keys(tenant.settings), ...NOT_INHERITED]);
+    return home === 'file' ? problemsOf(err) : problemsOf(err).filter((p) => [...own].some((s) => p.includes(`: ${s}: `)));
   }
 }
 

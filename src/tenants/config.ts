@@ -11,14 +11,14 @@
 //    multi-tenant app (GRAPH_CLIENT_ID with its secret or certificate) and MDCA_AUTH=entra are inherited.
 //  - CEF: every line carries the tenant's name (cef.tenant, key flexString1, label `tenant`).
 //
-// Exported API: tenantConfig(shared, tenant, context) => RelayConfig; tenantRelayName(name).
+// Exported API: tenantConfig(shared, tenant, context) => RelayConfig; tenantRelayName(name); NOT_INHERITED.
 import { loadConfig, type ConfigContext, type RawSettings } from '../config/load.js';
 import type { RelayConfig } from '../config/types.js';
 import { RelayError } from '../errors.js';
 import type { Tenant } from './registry.js';
 
 /** What a tenant brings itself or goes without. */
-const NOT_INHERITED = ['MDCA_PORTAL_URL', 'MDCA_TOKEN', 'MDCA_TOKEN_SECRET_URI', 'GRAPH_TENANT_ID', 'GRAPH_TOKEN'] as const;
+export const NOT_INHERITED = ['MDCA_PORTAL_URL', 'MDCA_TOKEN', 'MDCA_TOKEN_SECRET_URI', 'GRAPH_TENANT_ID', 'GRAPH_TOKEN'] as const;
 
 export const tenantRelayName = (name: string): string => `tenant.${name}`;
 
