@@ -1,10 +1,8 @@
 // Test harness for syslog daemons (syslog-ng.ts, rsyslog.ts): the Receiver interface, the parsed line, and
 // the process plumbing: start in the foreground, wait for the port, stop, kill, restart, read what arrived.
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TlsFiles } from './tls-certs.js';
@@ -96,22 +94,38 @@ function installExitHook(): void {
   });
 }
 
-/** True while something is bound to the port (our own bind fails with EADDRINUSE). */
-async function portInUse(port: number, proto: 'tcp' | 'udp'): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (proto === 'udp') {
-      const s = dgram.createSocket('udp4');
-      s.once('error', () => {
-        s.close();
-        resolve(true);
-      });
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    } else {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(true));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+/** A daemon's own words for a port it could not bind (rsyslog imrelp/imtcp, syslog-ng, Node). */
+const BIND_FAILED = /Address already in use|EADDRINUSE|error while binding|could not activate relp listener/i;
+
+/**
+ * True once the process `pid` itself holds a listening socket on the port (Linux: the socket's
+ * inode in /proc/net/{tcp,udp}[6] among the process's fds). The check touches neither the port nor
+ * the daemon. A probe that binds the port (as this did before) holds it for an instant, and a
+ * daemon binding in that instant fails: rsyslog then runs on without a listener (imrelp logs
+ * "error while binding relp tcp socket" and carries on), which the old probe took for "listening"
+ * (the port was busy: its own bind) or for a 15 s start timeout. It also mistook any other
+ * process on the port for the daemon. Under a loaded machine (the full suite) the probe can be
+ * preempted while it holds the port: the RELP kill test's 1-in-33 failure (issue 15).
+ */
+async function listening(pid: number, port: number, proto: 'tcp' | 'udp'): Promise<boolean> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of proto === 'tcp' ? ['tcp', 'tcp6'] : ['udp', 'udp6']) {
+    const text = await readFile(`/proc/net/${table}`, 'utf8').catch(() => '');
+    for (const row of text.split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; st 0A is LISTEN (tcp), 07 an unconnected socket (udp).
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === (proto === 'tcp' ? '0A' : '07') && f[9]) inodes.add(f[9]);
     }
-  });
+  }
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m && inodes.has(m[1]!)) return true;
+  }
+  return false;
 }
 
 /** Starts a daemon process and returns a Receiver once its listener is bound. */
@@ -150,7 +164,13 @@ export async function startDaemon(spec: DaemonSpec): Promise<Receiver> {
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (dead) throw new Error(`${spec.name} exited before listening on ${spec.port}: ${stderr}`);
-      if (await portInUse(spec.port, spec.proto)) return;
+      if (await listening(c.pid!, spec.port, spec.proto)) return;
+      if (BIND_FAILED.test(stderr)) {
+        // Running without its listener (rsyslog carries on): stop it and say so; restart() retries.
+        c.kill('SIGKILL');
+        await exited;
+        throw new Error(`${spec.name} could not bind ${spec.port}: ${stderr}`);
+      }
       if (Date.now() > deadline) {
         c.kill('SIGKILL');
         throw new Error(`${spec.name} did not listen on ${spec.port} within 15 s: ${stderr}`);
@@ -216,7 +236,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<Receiver> {
           await launch();
           return;
         } catch (err) {
-          if (attempt >= 25 || !/Address already in use|EADDRINUSE/i.test(String(err))) throw err;
+          if (attempt >= 25 || !BIND_FAILED.test(String(err))) throw err;
           await new Promise((r) => setTimeout(r, 200));
         }
       }
