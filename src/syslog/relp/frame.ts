@@ -6,6 +6,7 @@
 // DATA is binary-safe (it is counted, not scanned), so an event may hold any byte.
 
 export const MAX_TXNR = 999_999_999;
+const OK_BYTES = Buffer.from('200 OK', 'latin1');
 /** Largest DATALEN we accept from a receiver: responses are short; anything larger is garbage. */
 const MAX_RESPONSE_BYTES = 1 << 20;
 
@@ -23,7 +24,12 @@ export function nextTxnr(txnr: number): number {
 export function encodeFrame(txnr: number, command: string, data: Buffer | string = ''): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const head = body.length === 0 ? `${txnr} ${command} 0` : `${txnr} ${command} ${body.length} `;
-  return Buffer.concat([Buffer.from(head, 'ascii'), body, Buffer.from('\n', 'ascii')]);
+  // One allocation per frame (this runs once per event).
+  const frame = Buffer.allocUnsafe(head.length + body.length + 1);
+  const at = frame.write(head, 0, 'latin1');
+  body.copy(frame, at);
+  frame[at + body.length] = 0x0a;
+  return frame;
 }
 
 /** A `rsp` frame's DATA: `CODE [SP TEXT] [LF OFFERS]` (offers only in the answer to `open`). */
@@ -34,7 +40,11 @@ export interface RelpResponse {
   offers: Map<string, string>;
 }
 
+const OK: RelpResponse = Object.freeze({ code: 200, text: 'OK', offers: new Map<string, string>() });
+
 export function parseResponse(data: Buffer): RelpResponse {
+  // The answer to nearly every frame: no decoding, no regex, no allocation.
+  if (data.length === 6 && data.equals(OK_BYTES)) return OK;
   const s = data.toString('utf8');
   // librelp answers `close` with an empty rsp: no status at all, code 0 here.
   if (s === '') return { code: 0, text: '', offers: new Map() };

@@ -22,6 +22,8 @@ export class RelpSession {
   private txnr = 0;
   private broken?: Error;
   private timer?: NodeJS.Timeout;
+  /** When the receiver last answered, or the first frame went out after a quiet spell. */
+  private progressAt = 0;
   private onBreak: (err: Error) => void = () => undefined;
 
   private constructor(
@@ -133,7 +135,10 @@ export class RelpSession {
     if (this.broken) return;
     this.txnr = nextTxnr(this.txnr);
     this.waiting.set(this.txnr, answered);
-    if (this.waiting.size === 1) this.arm();
+    if (this.waiting.size === 1) {
+      this.progressAt = Date.now();
+      this.arm();
+    }
     this.sock.write(encodeFrame(this.txnr, command, data));
   }
 
@@ -161,17 +166,25 @@ export class RelpSession {
         return this.fail(err as Error);
       }
       this.waiting.delete(f.txnr);
-      this.arm();
+      this.progressAt = Date.now();
       answered(res);
     }
   }
 
-  /** The ack timer: running while frames are outstanding, restarted by every answer. */
+  /**
+   * The ack timer: runs while frames are outstanding and fails the session after ackTimeoutMs
+   * without an answer. Answers only move progressAt; the timer re-arms itself for the time left
+   * when it fires (a clearTimeout/setTimeout per answer cost more CPU than the framing).
+   */
   private arm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.waiting.size === 0 || this.broken) return;
-    this.timer = setTimeout(() => this.fail(new Error(`no acknowledgement for ${this.ackTimeoutMs} ms (${this.waiting.size} frames outstanding)`)), this.ackTimeoutMs);
+    if (this.timer || this.broken) return;
+    const left = this.progressAt + this.ackTimeoutMs - Date.now();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.waiting.size === 0 || this.broken) return;
+      if (Date.now() - this.progressAt >= this.ackTimeoutMs) this.fail(new Error(`no acknowledgement for ${this.ackTimeoutMs} ms (${this.waiting.size} frames outstanding)`));
+      else this.arm();
+    }, Math.max(1, left));
   }
 
   private fail(err: Error): void {
