@@ -104,8 +104,9 @@ const BIND_FAILED = /Address already in use|EADDRINUSE|error while binding|could
  * daemon binding in that instant fails: rsyslog then runs on without a listener (imrelp logs
  * "error while binding relp tcp socket" and carries on), which the old probe took for "listening"
  * (the port was busy: its own bind) or for a 15 s start timeout. It also mistook any other
- * process on the port for the daemon. Under a loaded machine (the full suite) the probe can be
- * preempted while it holds the port: the RELP kill test's 1-in-33 failure (issue 15).
+ * process on the port for the daemon. On a loaded machine (the full suite) the probe can be
+ * preempted while it holds the port: the likely cause of the RELP kill test's rare failure (issue
+ * 15; 10 restarts per run).
  */
 async function listening(pid: number, port: number, proto: 'tcp' | 'udp'): Promise<boolean> {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
