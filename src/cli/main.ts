@@ -66,12 +66,12 @@ async function dispatch(args: CliArgs): Promise<number> {
     console.log(USAGE);
     return EXIT.ok;
   }
-  if (args.command === 'check') return runChecks(args.settings, { sendTestEvent: args.sendTestEvent, out: process.stdout });
   // Multi-tenant (docs/multi-tenant.md): the registry's commands, and run/status over every tenant.
   if (args.command === 'tenants') return tenantsCommand(args, process.stdout);
   if (args.tenantsFile && args.command === 'run') return runTenantsCommand(args, process.stdout, process.env);
   if (args.tenantsFile && args.command === 'status') return tenantStatusCommand(args, process.stdout);
   if (args.tenantsFile) throw new RelayError('CONFIG_INVALID', 'config', `--tenants: is for run, status and tenants, not ${args.command}`);
+  if (args.command === 'check') return runChecks(args.settings, { sendTestEvent: args.sendTestEvent, out: process.stdout });
   const config = loadConfig(args.settings, 'cli');
   if (args.command === 'run' && !args.once) cronSchedule(config.relay.schedule);
   // Arguments are checked before anything is built, so a usage mistake never opens a connection.

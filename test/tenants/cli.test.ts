@@ -68,6 +68,7 @@ describe('tenants on a registry file', () => {
 
   it.each([
     [['replay', '--from', '0', '--to', '1', '--tenants', 'x.json'], /--tenants: is for run, status and tenants, not replay/],
+    [['check', '--tenants', 'x.json'], /--tenants: is for run, status and tenants, not check/],
     [['tenants', 'frob'], /tenants: expected one of add, list, remove, disable, enable/],
     [['tenants', 'add'], /tenants add: expects exactly one tenant name/],
     [['tenants', 'list', 'x'], /tenants list: takes no name/],

@@ -116,11 +116,13 @@ describe('50 tenants in one CLI process', () => {
   });
 
   it('delivers every alert of the 47 exactly once, to its own tenant\'s destination only', async () => {
-    const expectedShared = tenants.filter((t) => !t.receiver && !BROKEN.has(t.name)).length * ALERTS;
+    // Alerts and one heartbeat per successful tenant (sent at the end of its first run).
+    const expectedShared = tenants.filter((t) => !t.receiver && !BROKEN.has(t.name)).length * (ALERTS + 1);
     const destinations: Array<[string | undefined, Receiver]> = [[undefined, shared], ...tenants.filter((t) => t.receiver).map((t) => [t.name, t.receiver!] as [string, Receiver])];
     const seen = new Map<string, number>();
+    const heartbeats = new Map<string, number>();
     for (const [own, receiver] of destinations) {
-      const lines = await receiver.waitForLines(own ? ALERTS : expectedShared);
+      const lines = await receiver.waitForLines(own ? ALERTS + 1 : expectedShared);
       for (const line of lines) {
         const key = tenantKey(line);
         // Every line (alerts and heartbeats alike) is tagged, and a dedicated receiver sees its tenant only.
@@ -128,7 +130,11 @@ describe('50 tenants in one CLI process', () => {
         if (own) expect(key).toBe(own);
         else expect(OWN_RECEIVER.has(key!), `${key} reached the shared receiver`).toBe(false);
         const id = externalIdOf(line);
-        if (id === undefined) continue; // heartbeat
+        if (id === undefined) {
+          expect(line, 'a line without an alert id is the heartbeat').toContain('|RELAY_HEARTBEAT|');
+          heartbeats.set(key!, (heartbeats.get(key!) ?? 0) + 1);
+          continue;
+        }
         expect(owner.get(id), `line tagged ${key} carries another tenant's alert`).toBe(key);
         seen.set(id, (seen.get(id) ?? 0) + 1);
       }
@@ -138,6 +144,9 @@ describe('50 tenants in one CLI process', () => {
       if (BROKEN.has(t.name) && t.name !== DEAD_RECEIVER) expect(got.every((n) => n === 0), t.name).toBe(true);
       if (!BROKEN.has(t.name)) expect(got.filter((n) => n !== 1).length, `${t.name}: alerts not delivered exactly once`).toBe(0);
     }
+    // Each successful tenant's heartbeat carries its own tag (the first run sends one).
+    expect([...heartbeats.keys()].sort()).toEqual(names.filter((n) => !BROKEN.has(n)));
+    expect([...heartbeats.values()].every((n) => n === 1)).toBe(true);
     // The dead receiver's tenant reached nobody else's destination either.
     expect([...tenants.find((t) => t.name === DEAD_RECEIVER)!.ids].some((id) => seen.has(id))).toBe(false);
   });
