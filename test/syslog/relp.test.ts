@@ -189,6 +189,17 @@ describe('RELP over TLS (relp-tls)', () => {
     const all = await relpMutual.waitFor((l) => l.includes(marker));
     expect(all.filter((l) => l.includes(tag))).toEqual([marker]);
   });
+
+  it('mutual TLS: a client certificate from another CA is refused too (the receiver checks the chain, not only that one is presented)', async () => {
+    const tag = 'mtls-other-ca-8c1d';
+    await closing(createSender(tlsOpts(relpMutual, { ca: pki.ca, cert: other.clientCert, key: other.clientKey })), async (s) => {
+      await expectRelayError(s.deliver([`<134>1 - h a - - - ${tag}`]), 'SYSLOG_UNREACHABLE', 'send');
+    });
+    const marker = `<134>1 - h a - - - marker-${tag}`;
+    await closing(createSender(tlsOpts(relpMutual, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey })), (s) => s.deliver([marker]));
+    const all = await relpMutual.waitFor((l) => l.includes(marker));
+    expect(all.filter((l) => l.includes(tag))).toEqual([marker]);
+  });
 });
 
 /**
