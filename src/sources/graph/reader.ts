@@ -38,20 +38,21 @@ import { GRAPH_STREAM, type GraphRecord } from './types.js';
 /** A record stamped more than this after its request is reported as suspect (skew below it is normal). */
 export const SUSPECT_SKEW_MS = 5 * 60_000;
 export const DEFAULT_SETTLE_MS = 2 * 60_000;
-export const DEFAULT_PAGE_SIZE = 100;
+/** As many as a window holds: a window that fits the cursor is then one request (see bench/suites/graph.ts). */
+export const DEFAULT_PAGE_SIZE = 500;
 
 export interface GraphReadOptions {
   /** `serviceSource` values to read, or 'all'. */
   serviceSources: ServiceSources;
   /** Deliver changes to alerts created before their window (as `update` records). */
   alertUpdates: boolean;
-  /** `$top` (default 100). */
+  /** `$top` (default 500). */
   pageSize?: number;
   /** How far behind the read's start a window ends (default 2 minutes, see the header). */
   settleMs?: number;
-  /** A window whose `$count` exceeds this is narrowed before it is read (default 400). */
+  /** A window whose `$count` exceeds this is narrowed before it is read (default 500). */
   maxWindowRecords?: number;
-  /** `sent` budget in JSON bytes while a window is open; beyond it the window is halved (default 48 000). */
+  /** `sent` budget in JSON bytes while a window is open; beyond it the window is halved (default 56 000). */
   maxSentBytes?: number;
   /** What a closed window may leave in `sent` for later windows, JSON bytes (default half of maxSentBytes). */
   aheadBytes?: number;
@@ -92,8 +93,8 @@ export function readRangeWindows(client: GraphClient, range: { from: number; to:
 async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number | undefined, until: number, o: GraphReadOptions, run: RunHooks): AsyncGenerator<GraphBatch> {
   const clock = o.clock ?? client.clock;
   const top = o.pageSize ?? DEFAULT_PAGE_SIZE;
-  const maxWindow = o.maxWindowRecords ?? 400;
-  const maxBytes = Math.min(o.maxSentBytes ?? 48_000, SENT_HARD_BYTES);
+  const maxWindow = o.maxWindowRecords ?? 500;
+  const maxBytes = Math.min(o.maxSentBytes ?? 56_000, SENT_HARD_BYTES);
   const aheadBytes = Math.min(o.aheadBytes ?? Math.floor(maxBytes / 2), maxBytes);
   const maxRestarts = o.maxRestarts ?? 6;
   const maxEmpty = o.maxEmptyPages ?? 5;
