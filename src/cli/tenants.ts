@@ -110,6 +110,9 @@ export async function runTenantsCommand(args: CliArgs, out: NodeJS.WritableStrea
   const list = await buildAll(args);
   const first = list[0]!.relay!.config;
   const log = processLogger(env, () => tenantSecrets(list), first.logsDir);
+  // A tenant brings these itself (docs/multi-tenant.md, Never inherited): a shared one is not used.
+  const ignored = NOT_INHERITED.filter((name) => args.settings[name] !== undefined);
+  if (ignored.length > 0) log.warn('tenants.shared-setting-ignored', { settings: ignored, why: 'each tenant brings its own' });
   let stop = false;
   const onSignal = () => {
     stop = true;

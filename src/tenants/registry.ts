@@ -141,9 +141,11 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new RelayError('CONFIG_INVALID', 'config', `--tenants ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw unreadable(file, err);
   }
 }
+
+const unreadable = (file: string, err: unknown) => new RelayError('CONFIG_INVALID', 'config', `--tenants ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
 
 function toJson(t: Tenant): Record<string, unknown> {
   return { name: t.name, ...(t.disabled ? { disabled: true } : {}), ...t.settings };
@@ -155,13 +157,14 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 export function fileRegistry(file: string): TenantRegistry {
   const origin = `--tenants ${file}`;
   const load = async (): Promise<Tenant[]> => {
+    let text: string;
     try {
-      return parseTenants(await readFile(file, 'utf8'), origin);
+      text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      if (err instanceof RelayError) throw err;
-      return parseTenants(await readText(file), origin);
+      throw unreadable(file, err);
     }
+    return parseTenants(text, origin);
   };
   const save = async (tenants: Tenant[]): Promise<void> => {
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);

@@ -34,6 +34,7 @@ interface TenantFixture {
 }
 
 const tenants: TenantFixture[] = [];
+const sharedToken = fakeToken('a shared token no tenant may use');
 let shared: Receiver;
 let dir: string;
 let stateDir: string;
@@ -54,6 +55,8 @@ function env(): Record<string, string> {
     SYSLOG_FRAMING: 'octet-counting',
     RELAY_STATE_DIR: stateDir,
     RELAY_TENANT_CONCURRENCY: '12',
+    // A single-tenant token left in the environment: not used by any tenant, never printed.
+    MDCA_TOKEN: sharedToken,
   };
 }
 
@@ -154,12 +157,15 @@ describe('50 tenants in one CLI process', () => {
   it('keeps every tenant within its own request budget: no 429 from any tenant\'s API', () => {
     for (const t of tenants) {
       expect(t.sim.stats.provoked429, t.name).toBe(0);
+      // Each API was offered the tenant's own token (it accepts no other), never the shared one.
+      if (t.name !== REJECTED) expect(t.sim.stats.byStatus['401'], t.name).toBeUndefined();
       expect(t.sim.stats.requests, t.name).toBeLessThanOrEqual(30);
     }
   });
 
   it('keeps every token out of the output (the guard checks each tenant\'s token in every line)', () => {
     assertNoSecrets(run.stdout + run.stderr, 'the CLI output');
+    expect(run.stderr).toMatch(/"event":"tenants.shared-setting-ignored".*"settings":\["MDCA_TOKEN"\]/);
     // Each tenant's log lines carry its name, so a reader can tell them apart.
     for (const name of [REJECTED, DEAD_RECEIVER, HOSTILE]) expect(run.stderr).toMatch(new RegExp(`"tenant":"${name}"`));
   });
