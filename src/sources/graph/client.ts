@@ -4,17 +4,16 @@
 // backoff; 429 and 503 wait for Retry-After) and honest (auth failures, refused queries and answers
 // that stay wrong become clear RelayErrors). The bearer token goes to the configured endpoint's origin
 // only: redirects are not followed and a nextLink to another origin is refused (response.ts).
-import http from 'node:http';
-import https from 'node:https';
-import type { FetchError as FetchErrorType, RequestInit } from 'node-fetch';
+import type http from 'node:http';
+import type { RequestInit } from 'node-fetch';
 import { RelayError } from '../../errors.js';
 import { systemClock, type Clock } from '../../ops/clock.js';
 import type { TokenProvider } from '../../secrets/types.js';
 import type { RunHooks } from '../types.js';
-import { StrictProxyAgent, proxyRefusal } from '../http/proxy-agent.js';
 import { proxyFor, redactProxy } from '../http/proxy.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from '../http/rate-bucket.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from '../http/retry-policy.js';
+import { agentFor, loadFetch, transportFailure } from '../http/transport.js';
 import { badGraphResponse, ENDPOINT, graphErrorText, parseGraphPage, type GraphPage } from './response.js';
 
 /** Documented: 150 requests per minute per app per tenant for alert operations under /security. */
@@ -84,12 +83,6 @@ export class QueryRefused extends RelayError {
   }
 }
 
-let nodeFetch: Promise<typeof import('node-fetch')> | undefined;
-const loadFetch = () => (nodeFetch ??= import('node-fetch'));
-const isFetchError = (err: unknown): err is FetchErrorType => err instanceof Error && err.name === 'FetchError';
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-const PROXY_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 type Outcome =
   | { ok: true; page: GraphPage }
   | { ok: false; kind: FailureKind; status?: number; retryAfterMs?: number; detail: string }
@@ -111,11 +104,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const bucket = tenantBucket(base.href, rate, clock, options.budgetScope ?? 'default');
   const proxyUrl = proxyFor(base, options.proxy, options.env ?? process.env); // throws INVALID_PROXY early
   const proxyShown = proxyUrl ? redactProxy(proxyUrl.href) : undefined;
-  const agent: http.Agent = proxyUrl
-    ? new StrictProxyAgent(proxyUrl, { keepAlive: true })
-    : base.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true })
-      : new http.Agent({ keepAlive: true });
+  const agent: http.Agent = agentFor(base, proxyUrl);
   const stats: GraphClientStats = { requests: 0, retries: 0, throttled: 0, byKind: {} };
 
   async function attempt(url: string, auth: string, top: number, signal?: AbortSignal): Promise<Outcome> {
@@ -142,19 +131,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       const page = parseGraphPage(text, { origin: base.origin, top });
       return typeof page === 'string' ? { ok: false, kind: 'malformed', status: 200, detail: page } : { ok: true, page };
     } catch (err) {
-      if (err instanceof RelayError) throw err;
-      if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) return { ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
-      const code = isFetchError(err) ? err.code : (err as NodeJS.ErrnoException).code;
-      const refused = proxyRefusal(code);
-      if (refused !== undefined) {
-        if (refused < 500) throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: the proxy refused the connection (HTTP ${refused}; check its credentials and access rules)`, { cause: err });
-        return { ok: false, kind: 'network', detail: `proxy answered HTTP ${refused} to CONNECT` };
-      }
-      if (proxyUrl && code && PROXY_CONNECT_CODES.has(code)) throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: cannot connect (${code})`, { cause: err });
-      if (code && NETWORK_CODES.has(code)) return { ok: false, kind: 'network', detail: code };
-      if (isFetchError(err)) return { ok: false, kind: 'network', detail: err.code ?? err.type };
-      throw err;
+      return { ok: false, ...transportFailure(err, { signal, timeout, timeoutMs, proxyUrl }) };
     }
   }
 

@@ -1,14 +1,13 @@
 // The Defender for Cloud Apps API client: one list call = one page, made polite (the tenant's
 // shared request budget), patient (retries with backoff, smaller pages when large ones keep
 // failing) and honest (auth and shape problems become clear RelayErrors, never silent retries).
-import http from 'node:http';
-import https from 'node:https';
-import type { FetchError as FetchErrorType, RequestInit } from 'node-fetch';
+import type http from 'node:http';
+import type { RequestInit } from 'node-fetch';
 import { RelayError } from '../../errors.js';
 import type { TokenProvider } from '../../secrets/types.js';
 import { systemClock, type Clock } from '../../ops/clock.js';
-import { StrictProxyAgent, proxyRefusal } from '../http/proxy-agent.js';
 import { proxyFor, redactProxy } from '../http/proxy.js';
+import { agentFor, loadFetch, transportFailure } from '../http/transport.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from '../http/rate-bucket.js';
 import { badResponse, contradiction, parsePage } from './response.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from '../http/retry-policy.js';
@@ -70,15 +69,6 @@ export interface MdcaClient {
   list(dataType: DataType, query: ListQuery, signal?: AbortSignal): Promise<ListResult>;
 }
 
-// node-fetch (with its stream and blob polyfills) loads on the first request, not at start-up:
-// a Function's cold start only indexes entry points, and the first run pays these few ms.
-let nodeFetch: Promise<typeof import('node-fetch')> | undefined;
-const loadFetch = () => (nodeFetch ??= import('node-fetch'));
-const isFetchError = (err: unknown): err is FetchErrorType => err instanceof Error && err.name === 'FetchError';
-
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-const PROXY_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 type Attempt =
   | { ok: true; page: MdcaPage<MdcaRecord> }
   | { ok: false; kind: FailureKind; status?: number; retryAfterMs?: number; detail: string };
@@ -99,11 +89,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
   const bucket = tenantBucket(base.href, rate, clock);
   const proxyUrl = proxyFor(base, options.proxy, options.env ?? process.env); // throws INVALID_PROXY early
   const proxyShown = proxyUrl ? redactProxy(proxyUrl.href) : undefined;
-  const agent: http.Agent = proxyUrl
-    ? new StrictProxyAgent(proxyUrl, { keepAlive: true })
-    : base.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true })
-      : new http.Agent({ keepAlive: true });
+  const agent: http.Agent = agentFor(base, proxyUrl);
   const stats: ClientStats = { requests: 0, retries: 0, throttled: 0, byKind: {} };
 
   async function attempt(endpoint: string, url: string, body: string, auth: string, asked: { limit: number; skip: number }, signal?: AbortSignal): Promise<Attempt | { auth: 401 | 403 | 407 } | { clientError: number; detail: string }> {
@@ -146,22 +132,7 @@ export function createMdcaClient(options: MdcaClientOptions): MdcaClient {
       const problem = contradiction(page, asked);
       return problem ? { ok: false, kind: 'malformed', status: 200, detail: `${endpoint}: ${problem}` } : { ok: true, page };
     } catch (err) {
-      if (err instanceof RelayError) throw err;
-      if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) return { ok: false, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
-      const code = isFetchError(err) ? err.code : (err as NodeJS.ErrnoException).code;
-      const refused = proxyRefusal(code);
-      if (refused !== undefined) {
-        // 401/403/407: the proxy will not let us through (credentials or ACL); 5xx: it could not reach the API.
-        if (refused < 500) throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: the proxy refused the connection (HTTP ${refused}; check its credentials and access rules)`, { cause: err });
-        return { ok: false, kind: 'network', detail: `proxy answered HTTP ${refused} to CONNECT` };
-      }
-      if (proxyUrl && code && PROXY_CONNECT_CODES.has(code)) {
-        throw new RelayError('INVALID_PROXY', 'fetch', `invalid proxy address ${proxyShown}: cannot connect (${code})`, { cause: err });
-      }
-      if (code && NETWORK_CODES.has(code)) return { ok: false, kind: 'network', detail: code };
-      if (isFetchError(err)) return { ok: false, kind: 'network', detail: err.code ?? err.type };
-      throw err;
+      return { ok: false, ...transportFailure(err, { signal, timeout, timeoutMs, proxyUrl }) };
     }
   }
 
