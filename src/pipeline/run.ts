@@ -2,20 +2,25 @@
 // One run per timer tick or CLI loop turn. A batch's cursor is committed only after the syslog
 // stage confirmed delivery of that batch (see src/state/types.ts for the full rule).
 //
-// Stages overlap: the next page is fetched while this one is delivered and committed (read-ahead.ts).
-// Time: after `deadline` no new batch starts; at `hardDeadline` the run's signal aborts whatever is
-// in flight (a request, a delivery, a store call), so a frozen dependency cannot hold a run past its
-// budget. The lease is renewed while a batch is in flight; losing it aborts the data type. A data
-// type that fails still reports its lag, requests and fetched count (the lag alert reads them).
+// Stages overlap: the next page is fetched while earlier ones are delivered (read-ahead.ts), and up
+// to DELIVERY_WINDOW batches are on their way to the receiver at once, their cursors committed
+// strictly in batch order as their confirmations arrive (delivery-stage.ts). A failed batch is never
+// committed, nor anything after it: the next run resends at most the window (duplicates, no loss).
+// Time: after `deadline` no new batch starts (those in flight finish and commit); at `hardDeadline`
+// the run's signal aborts whatever is in flight (a request, a delivery, a store call), so a frozen
+// dependency cannot hold a run past its budget. The lease is renewed while batches are in flight;
+// losing it aborts the data type. A data type that fails still reports its lag, requests and fetched
+// count (the lag alert reads them).
 import type { CefWriter } from '../cef/types.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError, RelayError } from '../errors.js';
-import type { Batch, Source, Stream as DataType } from '../sources/types.js';
+import type { Batch, Cursor, Source, Stream as DataType } from '../sources/types.js';
 import type { Logger } from '../ops/logger.js';
 import { CheckpointKeeper, type RunnerIdentity } from '../state/keeper.js';
 import { decideStart } from '../state/policy.js';
 import type { RunCounts, StateStore, StatusRecord } from '../state/types.js';
 import type { SyslogSender } from '../syslog/types.js';
+import { DeliveryStage } from './delivery-stage.js';
 import { heartbeatEvent } from './heartbeat.js';
 import { readAhead } from './read-ahead.js';
 import { recordRun } from './status-update.js';
@@ -38,7 +43,16 @@ export interface RelayDeps {
   shouldStop?: () => boolean;
   /** Called after each committed batch (progress display). */
   onProgress?: (p: { dataType: DataType; sent: number; watermark: number }) => void;
+  /** Most batches in delivery at once (default DELIVERY_WINDOW). */
+  deliveryWindow?: number;
 }
+
+/**
+ * Batches in delivery at once: enough to hide a TCP confirmation (close + settle check, about 30 ms)
+ * behind the fetches, few enough that memory stays flat and a failure resends little. With the
+ * page read ahead, at most DELIVERY_WINDOW + 1 pages are held.
+ */
+export const DELIVERY_WINDOW = 4;
 
 export interface DataTypeSummary {
   dataType: DataType;
@@ -85,9 +99,10 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
   const { config, store, logger } = deps;
   const summary: DataTypeSummary = { dataType, sent: 0, fetched: 0, duplicates: 0, batches: 0, requests: 0, watermark: NaN, lagMs: 0, stoppedForBudget: false };
   const keeper = new CheckpointKeeper(store, dataType, deps.identity, config.relay.leaseMs, now);
-  const abort = new AbortController();
-  const signal = AbortSignal.any([runSignal, abort.signal]);
-  let pending = 0; // delivered, not yet committed
+  const lost = new AbortController(); // the lease is gone: everything of this data type stops
+  const signal = AbortSignal.any([runSignal, lost.signal]);
+  const stopReading = new AbortController(); // an early stop: only the page read ahead is dropped
+  let stage: DeliveryStage<Cursor> | undefined;
   try {
     let decision: ReturnType<typeof decideStart> | undefined;
     const acquired = await keeper.acquire((stored) => {
@@ -96,41 +111,55 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
       return decision.cursor;
     }, signal);
     const cursor = acquired.cursor;
-    keeper.keepAlive((lost) => abort.abort(lost));
+    keeper.keepAlive((err) => lost.abort(err));
     if (decision?.skipped) {
       const span = decision.skipped;
       logger.warn('relay.switched-off', { dataType, skippedFrom: new Date(span.from).toISOString(), skippedTo: new Date(span.to).toISOString() });
       await store.updateStatus((s) => ({ ...s!, skippedSpans: [...(s?.skippedSpans ?? []).slice(-19), { dataType, ...span, recordedAt: now() }] }), signal);
     }
     logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
+    stage = new DeliveryStage<Cursor>({
+      window: deps.deliveryWindow ?? DELIVERY_WINDOW,
+      signal,
+      deliver: (lines, s) => deps.sender.deliver(lines, s),
+      commit: (c, n, s) => keeper.commit(c, n, s),
+      onCommitted: (b) => {
+        summary.sent += b.lines.length;
+        summary.batches += 1;
+        summary.watermark = b.cursor.watermark;
+        deps.onProgress?.({ dataType, sent: summary.sent, watermark: summary.watermark });
+      },
+    });
     let narrowedLogged = false;
-    for await (const batch of readAhead(deps.source.read(cursor, dataType, undefined, { signal, onRequest: () => summary.requests++ }))) {
+    const readSignal = AbortSignal.any([signal, stopReading.signal]);
+    for await (const batch of readAhead(deps.source.read(cursor, dataType, undefined, { signal: readSignal, onRequest: () => summary.requests++ }))) {
       summary.fetched += batch.records.length + (batch.duplicates ?? 0);
       summary.duplicates += batch.duplicates ?? 0;
       noteBatch(deps.logger, dataType, batch, warnings, narrowedLogged);
       narrowedLogged ||= batch.overlapNarrowedTo !== undefined;
-      const lines = batch.records.map((r) => deps.source.format(dataType, r));
-      pending = lines.length; // from here some may have reached the receiver
-      if (lines.length > 0) await deps.sender.deliver(lines, signal);
-      await keeper.commit(batch.cursor, lines.length, signal);
-      pending = 0;
-      summary.sent += lines.length;
-      summary.batches += 1;
-      summary.watermark = batch.cursor.watermark;
-      deps.onProgress?.({ dataType, sent: summary.sent, watermark: summary.watermark });
+      try {
+        await stage.push({ lines: batch.records.map((r) => deps.source.format(dataType, r)), cursor: batch.cursor });
+      } catch (err) {
+        stopReading.abort(err); // a failed batch ends the run: the page read ahead is not needed
+        throw err;
+      }
       const budgetOver = deps.deadline !== undefined && now() >= deps.deadline;
       if (deps.shouldStop?.() || budgetOver) {
         if (budgetOver) {
           summary.stoppedForBudget = true;
           logger.info('relay.time-budget-reached', { dataType, sent: summary.sent, watermark: new Date(summary.watermark).toISOString() });
         }
-        abort.abort(new RelayError('RUN_ABORTED', 'fetch', 'the run stopped early')); // the page read ahead is not needed
+        stopReading.abort(new RelayError('RUN_ABORTED', 'fetch', 'the run stopped early')); // the page read ahead is not needed
         break;
       }
     }
+    await stage.drain(); // the batches in flight finish and commit
     await keeper.release('success');
   } catch (err) {
-    let error = asRelayError(err, signal);
+    // What was confirmed before the failure still commits; nothing after a failed batch does.
+    await stage?.settle();
+    let error = asRelayError(stage?.error ?? err, signal);
+    const pending = stage?.uncommitted ?? 0; // handed to the sender, not committed
     if (pending > 0 && (error.code === 'CHECKPOINT_CONFLICT' || error.code === 'LEASE_LOST')) {
       // Sent, then the lease was gone: not a clean yield. The other runner may send these again.
       error = new RelayError('LEASE_LOST', 'checkpoint', `${pending} ${dataType} events were delivered, then the lease was lost before their checkpoint (${error.message}); another runner may deliver them again`, { cause: error });

@@ -13,8 +13,14 @@
 // - relp / relp-tls: the receiver answered `200 OK` to every event (relp/sender.ts: one session
 //   kept open across batches, a window of unacknowledged frames, resent after a break).
 // - udp: every datagram was handed to the kernel; no guarantee (RFC 5426).
-// Batches are sent one at a time in call order; hosts are tried in the configured order, each
-// with its own backoff after a failure, so a dead primary is not retried on every batch.
+// Overlapping deliver() calls (the pipeline keeps a few batches in flight, src/pipeline/
+// delivery-stage.ts) each resolve when their own messages are delivered. tcp/tls: up to
+// MAX_SESSIONS batches travel at once, each on its own connection with its own close and settle
+// check, so a receiver may interleave the lines of different batches (each batch's lines stay in
+// order). Calls beyond that wait, in call order; one at a time once a slow receiver made the session
+// size finite (its timeouts are measured for one session), and one at a time over udp. Hosts are
+// tried in the configured order, each with its own backoff after a failure, so a dead primary is
+// not retried on every batch.
 import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
@@ -39,6 +45,12 @@ export const DEFAULT_CONFIRM_SETTLE_MS = 25;
 /** A kept connection idle longer than this is closed and replaced: receivers and firewalls drop
  *  idle sessions, and a batch written into a silently dropped one would only fail late. */
 const MAX_IDLE_REUSE_MS = 10_000;
+/** tcp/tls: most delivery sessions at once (the pipeline's window, src/pipeline/run.ts). With the
+ *  kept connections, the relay holds at most MAX_SESSIONS + MAX_WARM connections to a receiver,
+ *  within syslog-ng's default max-connections(10). */
+export const MAX_SESSIONS = 4;
+/** Settle-checked connections kept open for the next sessions. */
+const MAX_WARM = 2;
 export type * from './types.js';
 
 /** Injected for tests and for the logger; all optional. */
@@ -63,11 +75,15 @@ class Sender implements StatusSyslogSender {
   private readonly tls?: TlsConnector;
   private readonly udp?: UdpSender;
   private readonly stop = new AbortController();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Calls running now, and the ones waiting for a session (FIFO). */
+  private readonly running = new Set<Promise<unknown>>();
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
   private closed = false;
   private readonly health: SenderHealth;
   private activeIndex = -1;
-  private warm?: WarmConnection;
+  /** Most recently kept last. */
+  private warm: WarmConnection[] = [];
   private readonly sizer: BatchSizer;
 
   constructor(
@@ -86,10 +102,45 @@ class Sender implements StatusSyslogSender {
   deliver(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport> {
     if (this.closed) return Promise.reject(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the syslog sender is closed'));
     if (signal?.aborted) return Promise.reject(stoppedError(messages.length, 0));
-    // One batch at a time, in call order: the receiver sees batches in the order they were given.
-    const run = this.queue.then(() => this.deliverNow(messages, signal));
-    this.queue = run.catch(() => undefined);
+    const run = this.acquire(messages.length, signal).then(() => this.deliverNow(messages, signal).finally(() => this.releaseSession()));
+    const tracked = run.catch(() => undefined);
+    this.running.add(tracked);
+    void tracked.then(() => this.running.delete(tracked));
     return run;
+  }
+
+  /** Sessions allowed at once now (see the header). */
+  private concurrency(): number {
+    return this.udp || Number.isFinite(this.sizer.current) ? 1 : MAX_SESSIONS;
+  }
+
+  /** Waits for a free session, in call order; rejects at once if `signal` aborts meanwhile. */
+  private acquire(n: number, signal?: AbortSignal): Promise<void> {
+    if (this.waiting.length === 0 && this.active < this.concurrency()) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(grant);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(stoppedError(n, 0));
+      };
+      this.waiting.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private releaseSession(): void {
+    this.active--;
+    while (this.waiting.length > 0 && this.active < this.concurrency()) {
+      this.active++;
+      this.waiting.shift()!();
+    }
   }
 
   status(): SenderStatus {
@@ -100,9 +151,9 @@ class Sender implements StatusSyslogSender {
   async close(): Promise<void> {
     this.closed = true;
     this.stop.abort();
-    await this.queue;
-    this.warm?.release();
-    this.warm = undefined;
+    await Promise.all(this.running);
+    for (const w of this.warm) w.release();
+    this.warm = [];
     await this.udp?.close();
   }
 
@@ -195,8 +246,7 @@ class Sender implements StatusSyslogSender {
   private async attempt(host: SyslogHost, messages: readonly string[], signal?: AbortSignal): Promise<number> {
     const o = this.o;
     if (this.udp) return this.udp.send(host, messages, o.connectTimeoutMs);
-    const kept = this.warm?.take(host, MAX_IDLE_REUSE_MS);
-    this.warm = undefined;
+    const kept = this.takeWarm(host);
     try {
       const sock = kept ?? (await this.connect(host, signal));
       const { bytes, confirmMs } = await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs, signal, this.now);
@@ -210,7 +260,7 @@ class Sender implements StatusSyslogSender {
         next.destroy();
       } else {
         await settle(next, host, o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS, signal);
-        this.warm = new WarmConnection(next, host, this.now, MAX_IDLE_REUSE_MS);
+        this.keepWarm(new WarmConnection(next, host, this.now, MAX_IDLE_REUSE_MS));
       }
       this.sizer.confirmed(messages.length, confirmMs);
       return bytes;
@@ -218,6 +268,20 @@ class Sender implements StatusSyslogSender {
       this.tls?.forget(host); // a session from a receiver that just failed is not worth resuming
       throw err;
     }
+  }
+
+  /** The most recently kept connection to `host` that is still usable (the others are closed). */
+  private takeWarm(host: SyslogHost): net.Socket | undefined {
+    for (let w = this.warm.pop(); w; w = this.warm.pop()) {
+      const sock = w.take(host, MAX_IDLE_REUSE_MS);
+      if (sock) return sock;
+    }
+    return undefined;
+  }
+
+  private keepWarm(w: WarmConnection): void {
+    this.warm.push(w);
+    while (this.warm.length > MAX_WARM) this.warm.shift()!.release();
   }
 
   private connect(host: SyslogHost, signal?: AbortSignal): Promise<net.Socket> {

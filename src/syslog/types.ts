@@ -61,7 +61,11 @@ export interface SyslogSender {
   /** Sends the batch in order; resolves only when every message is delivered as defined above
    *  (over TCP/TLS possibly in several confirmed sessions). Rejects with a RelayError
    *  (SYSLOG_UNREACHABLE / SYSLOG_SEND_FAILED) otherwise, at once (the session in flight
-   *  destroyed) when `signal` aborts: the run's time budget ended or the run was stopped. */
+   *  destroyed) when `signal` aborts: the run's time budget ended or the run was stopped.
+   *  deliver may be called again before earlier calls settle; each call resolves when its own
+   *  messages are delivered (a later call may resolve first, and over TCP/TLS the receiver may
+   *  interleave the lines of overlapping calls). A caller that needs an order of confirmations
+   *  (the checkpoint) keeps it itself: src/pipeline/delivery-stage.ts. */
   deliver(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport>;
   close(): Promise<void>;
 }

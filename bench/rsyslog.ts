@@ -1,0 +1,121 @@
+// A real rsyslogd for the benchmarks (test/support is not in the build): plain TCP (imtcp) or RELP
+// (imrelp), writing each raw message as one line, started in the foreground from the tree that
+// .ci/setup-system.sh unpacks at <repo>/.tools/rsyslog.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repo } from './support.js';
+
+export interface BenchRsyslog {
+  port: number;
+  /** Lines written so far. */
+  count(): Promise<number>;
+  /** Resolves when `n` lines were written (rejects after `timeoutMs`). */
+  waitFor(n: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+export function rsyslogAvailable(): boolean {
+  return existsSync(join(repo, '.tools', 'rsyslog', 'usr', 'sbin', 'rsyslogd'));
+}
+
+/**
+ * `relp`: imrelp with its ruleset on a Direct queue, the configuration under which an ack means the
+ * line was written (docs/syslog.md); `tcp`: imtcp on the default main queue.
+ */
+export async function startRsyslog(mode: 'tcp' | 'relp'): Promise<BenchRsyslog> {
+  const root = join(repo, '.tools', 'rsyslog');
+  const bin = join(root, 'usr', 'sbin', 'rsyslogd');
+  const libDir = join(root, 'usr', 'lib', 'x86_64-linux-gnu');
+  const modDir = join(libDir, 'rsyslog');
+  if (!existsSync(bin)) throw new Error(`rsyslogd not found at ${bin} (run .ci/setup-system.sh)`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rsyslog-'));
+  const port = await freePort();
+  const file = join(dir, 'received.log');
+  const input =
+    mode === 'relp'
+      ? [`module(load="${join(modDir, 'imrelp.so')}")`, `input(type="imrelp" address="127.0.0.1" port="${port}" ruleset="in")`]
+      : [`module(load="${join(modDir, 'imtcp.so')}" maxSessions="50")`, `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="in")`];
+  writeFileSync(
+    join(dir, 'rsyslog.conf'),
+    [
+      `global(workDirectory="${dir}" maxMessageSize="65536")`,
+      ...input,
+      'template(name="raw" type="string" string="%rawmsg%\\n")',
+      mode === 'relp' ? 'ruleset(name="in" queue.type="Direct") {' : 'ruleset(name="in") {',
+      `  action(type="omfile" file="${file}" template="raw")`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const env = { ...process.env, LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+  const child: ChildProcess = spawn(bin, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid'), '-M', modDir], { cwd: dir, env, stdio: 'ignore' });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const cleanup = () => child.kill('SIGKILL');
+  process.once('exit', cleanup);
+  const deadline = Date.now() + 15_000;
+  while (!(await listening(port))) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`rsyslogd (${mode}) did not listen on ${port}`);
+    }
+    await sleep(20);
+  }
+  const count = async () => {
+    try {
+      const buf = await readFile(file);
+      let n = 0;
+      for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
+      return n;
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    port,
+    count,
+    async waitFor(n, timeoutMs = 60_000) {
+      const end = Date.now() + timeoutMs;
+      for (let got = await count(); got < n; got = await count()) {
+        if (Date.now() > end) throw new Error(`rsyslog (${mode}): ${got} of ${n} lines written after ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    },
+    async stop() {
+      process.off('exit', cleanup);
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(t);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
