@@ -129,6 +129,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
   let requests = 0;
   let duplicates = 0;
   const notices: string[] = [];
+  let outsideNoted = false;
   const hooks: RunHooks = { signal, onRequest: () => (requests++, run.onRequest?.()) };
 
   const batch = (records: GraphRecord[], c: Cursor, suspect: NonNullable<Batch['suspect']>): GraphBatch => {
@@ -233,7 +234,10 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
           fresh.push({ record: { kind, alert }, key, at: placed.at, updated: placed.updated });
           if (placed.updated > startedAt + SUSPECT_SKEW_MS) suspect.push({ id: alert.id, timestamp: placed.updated });
         }
-        if (outside > 0) notices.push(`${outside} alerts outside the requested window ${new Date(p.from).toISOString()} .. ${new Date(requestedTo).toISOString()} were returned; left to the window that covers them`);
+        if (outside > 0 && !outsideNoted) {
+          outsideNoted = true; // once per read: a service that ignores the filter would otherwise say it on every page
+          notices.push(`the service returned alerts outside the requested window (${outside} on a page for ${new Date(p.from).toISOString()} .. ${new Date(requestedTo).toISOString()}); each is left to the window that covers it`);
+        }
         // Keep `sent` within its budget: halve the window until this page's part fits.
         let need = bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
         let cut = false;

@@ -137,6 +137,18 @@ describe('graph reader on hostile answers', () => {
     }
   });
 
+  test('alerts outside the requested window returned anyway are left to the window that covers them, said once', async () => {
+    const stale = { ...alerts[0]!, id: 'stale', createdDateTime: '2020-01-01T00:00:00.0000000Z', lastUpdateDateTime: '2020-01-01T00:00:00.0000000Z' };
+    const early = { ...alerts[0]!, id: 'early', createdDateTime: '2100-01-01T00:00:00.0000000Z', lastUpdateDateTime: '2100-01-01T00:00:00.0000000Z' };
+    // Added to every page with room for them (more than $top would be refused as a contradiction).
+    sim.setFaultRule(() => ({ kind: 'transform', apply: (body) => ((body.value as GraphAlert[]).length > 38 ? body : { ...body, value: [...(body.value as GraphAlert[]), stale, early] }) }));
+    const out = await drain(fastClient(sim.url, sim.token), start(), { ...read, pageSize: 40 });
+    expect(out.errors).toEqual([]);
+    exactlyOnce(out);
+    expect(out.notices.filter((n) => /outside the requested window/.test(n))).toHaveLength(1);
+    expect(out.cursor.watermark).toBeLessThanOrEqual(Date.now());
+  });
+
   test('a 429 storm with Retry-After is waited out (app-wide pause) and nothing is lost', async () => {
     sim.injectFault({ kind: 'rateLimit', retryAfterSeconds: 2 }, { after: 3, times: 6 });
     const clock = virtualClock(Date.now());
