@@ -198,6 +198,9 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
         }
       }
       let delivered = 0;
+      // A pass longer than this is not paging through one window (a service streaming junk under fresh links).
+      const maxPages = 4 * Math.ceil(Math.max(page.count ?? 0, 3 * maxWindow) / top) + maxEmpty;
+      let pages = 1;
       let stale = 0; // pages in a row that showed this pass nothing new (empty, or a loop served again under new links)
       const links = new Set<string>();
       const passKeys = new Set<string>();
@@ -275,6 +278,10 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
         stale = progressed ? 0 : stale + 1;
         if (stale > maxEmpty) {
           restart(`${stale} pages in a row with nothing new (empty, or served again) still linking on`);
+          continue window;
+        }
+        if (++pages > maxPages) {
+          restart(`a pass went on past ${maxPages} pages`);
           continue window;
         }
         if (links.has(page.nextLink)) {

@@ -117,6 +117,27 @@ describe('graph reader on hostile answers', () => {
     expect(sim.stats.requests).toBeLessThan(200); // bounded, not a spin
   });
 
+  test('a service that links on for ever with ever new alerts outside the window is cut off', async () => {
+    // A scripted service (the simulator ends its result sets): each page one new stale alert and a fresh link.
+    let n = 0;
+    const endless = http.createServer((_req, res) => {
+      n++;
+      const value = [{ id: `junk-${n}`, createdDateTime: '2020-01-01T00:00:00Z', lastUpdateDateTime: '2020-01-01T00:00:00Z' }];
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ value, '@odata.nextLink': `http://127.0.0.1:${(endless.address() as AddressInfo).port}/v1.0/security/alerts_v2?$skiptoken=${n}` }));
+    });
+    await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+    try {
+      const out = await drain(fastClient(`http://127.0.0.1:${(endless.address() as AddressInfo).port}`, 't'), start(), read);
+      expect(out.errors.join()).toMatch(/API_BAD_RESPONSE: .*a pass went on past 65 pages; 7 restarts/);
+      expect(out.records).toEqual([]);
+      expect(n).toBe(7 * 65); // seven passes of 65 pages, then the run fails
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((r) => endless.close(r));
+    }
+  });
+
   test('a nextLink to a foreign host fails the run; the host never sees a request, the checkpoint stays behind', async () => {
     const hits: string[] = [];
     const foreign = http.createServer((req, res) => {
