@@ -132,6 +132,19 @@ async function timed(d: Daemon, n: number, tag: string, send: (events: string[])
   const got = count - base;
   return { rate: got / ((Math.max(at, t0 + sendMs) - t0) / 1000), got, sendMs, senderUs: (cpu.user + cpu.system) / n, daemonUs: (daemonMs * 1000) / n };
 }
+/** Runs every measurement ROUNDS times, interleaved, and keeps each one's best: other processes
+ *  on the machine only ever slow a run down, and interleaving exposes each figure to the same. */
+const ROUNDS = 3;
+async function bestOf<K extends string>(runs: Record<K, () => Promise<Timed>>): Promise<Record<K, Timed>> {
+  const best = {} as Record<K, Timed>;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const key of Object.keys(runs) as K[]) {
+      const t = await runs[key]();
+      if (!best[key] || t.rate > best[key].rate) best[key] = t;
+    }
+  }
+  return best;
+}
 const cpuNote = (t: Timed, who: string) => `CPU per event: sender ${t.senderUs.toFixed(1)} µs, ${who} ${t.daemonUs.toFixed(1)} µs`;
 
 /** The daemon's own ceiling: every line in one write on a plain TCP connection, no confirmation. */
@@ -211,11 +224,13 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 async function syslogNgFigures(): Promise<Figure[]> {
   const d = await daemon(startSyslogNg({ mode: 'tcp-lf', raw: true }));
   try {
-    const ceiling = await timed(d, N, 'ng-raw', (ev) => blast(d, ev));
-    const ours = await timed(d, N, 'ng-tcp', (ev) => deliverAll(options('tcp', d), ev, BATCH));
-    // Where the rest goes: the same run without the settle check (docs/syslog.md, step 4).
-    const noSettle = await timed(d, N, 'ng-tcp0', (ev) => deliverAll(options('tcp', d, undefined, { confirmSettleMs: 0 }), ev, BATCH));
-    const overlap = await timed(d, N, 'ng-tcp4', (ev) => deliverAll(options('tcp', d), ev, BATCH, IN_FLIGHT));
+    const { ceiling, ours, noSettle, overlap } = await bestOf({
+      ceiling: () => timed(d, N, 'ng-raw', (ev) => blast(d, ev)),
+      ours: () => timed(d, N, 'ng-tcp', (ev) => deliverAll(options('tcp', d), ev, BATCH)),
+      // Where the rest goes: the same without the settle check (docs/syslog.md, step 4).
+      noSettle: () => timed(d, N, 'ng-tcp0', (ev) => deliverAll(options('tcp', d, undefined, { confirmSettleMs: 0 }), ev, BATCH)),
+      overlap: () => timed(d, N, 'ng-tcp4', (ev) => deliverAll(options('tcp', d), ev, BATCH, IN_FLIGHT)),
+    });
     return [
       { suite: SUITE, name: 'syslog-ng ingest ceiling (one raw write over plain TCP, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `${fmt(N)} events of ~330 B; the receiver's own limit on this machine; syslog-ng CPU per event ${ceiling.daemonUs.toFixed(1)} µs` },
       {
@@ -235,36 +250,43 @@ async function syslogNgFigures(): Promise<Figure[]> {
 }
 
 async function rsyslogFigures(): Promise<Figure[]> {
-  const figures: Figure[] = [];
-  const tcp = await daemon(startRsyslog({ mode: 'tcp-lf', raw: true }));
-  const direct = await daemon(startRsyslog({ mode: 'tcp-lf', raw: true, ackMeansWritten: true }));
-  let ceiling: Timed;
-  let directCeiling: Timed;
+  const [tcp, direct, relpWritten, relpQueued] = await Promise.all([
+    daemon(startRsyslog({ mode: 'tcp-lf', raw: true })),
+    daemon(startRsyslog({ mode: 'tcp-lf', raw: true, ackMeansWritten: true })),
+    daemon(startRsyslog({ mode: 'relp', raw: true, ackMeansWritten: true })),
+    daemon(startRsyslog({ mode: 'relp', raw: true })),
+  ]);
+  let m: Record<'ceiling' | 'directCeiling' | 'written' | 'queued', Timed>;
   try {
-    ceiling = await timed(tcp, N, 'rs-raw', (ev) => blast(tcp, ev));
-    directCeiling = await timed(direct, N, 'rs-raw-direct', (ev) => blast(direct, ev));
+    m = await bestOf({
+      ceiling: () => timed(tcp, N, 'rs-raw', (ev) => blast(tcp, ev)),
+      directCeiling: () => timed(direct, N, 'rs-raw-direct', (ev) => blast(direct, ev)),
+      written: () => timed(relpWritten, N, 'relp-written', (ev) => deliverAll(options('relp', relpWritten), ev, BATCH)),
+      queued: () => timed(relpQueued, N, 'relp-queued', (ev) => deliverAll(options('relp', relpQueued), ev, BATCH)),
+    });
   } finally {
-    await Promise.all([tcp.r.stop(), direct.r.stop()]);
+    await Promise.all([tcp, direct, relpWritten, relpQueued].map((d) => d.r.stop()));
   }
-  figures.push({ suite: SUITE, name: 'rsyslog ingest ceiling (one raw write into imtcp, default main queue, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `rsyslog CPU per event ${ceiling.daemonUs.toFixed(1)} µs. Same into a ruleset with queue.type="Direct" (each event written before the next is read, the "ack means written" configuration): ${fmt(directCeiling.rate)} events/s, ${directCeiling.daemonUs.toFixed(1)} µs per event` });
-  for (const written of [true, false]) {
-    const d = await daemon(startRsyslog({ mode: 'relp', raw: true, ackMeansWritten: written }));
-    try {
-      const relp = await timed(d, N, `relp-${written}`, (ev) => deliverAll(options('relp', d), ev, BATCH));
-      const what = written ? '"ack means written" (Direct ruleset queue)' : 'default main queue (ack means enqueued)';
-      figures.push({
-        suite: SUITE,
-        name: `RELP into rsyslog imrelp, ${what}, deliver() of ${fmt(BATCH)} (until written)`,
-        value: Math.round(relp.rate),
-        unit: 'events/s',
-        baseline: { name: 'rsyslog plain-TCP ingest ceiling', value: Math.round(ceiling.rate) },
-        target: '>= 0.8x the ceiling (issue 15)',
-        met: relp.rate >= 0.8 * ceiling.rate && relp.got === N,
-        note: `${ratio(relp.rate, ceiling.rate)}; ${relp.got}/${N} written, window 128${written ? `; ${ratio(relp.rate, directCeiling.rate)} of the Direct-queue ceiling` : ''}; ${cpuNote(relp, 'rsyslog')} (${(relp.daemonUs / ceiling.daemonUs).toFixed(1)}x its CPU per event at the ceiling)`,
-      });
-    } finally {
-      await d.r.stop();
-    }
+  const { ceiling, directCeiling } = m;
+  const figures: Figure[] = [
+    { suite: SUITE, name: 'rsyslog ingest ceiling (one raw write into imtcp, default main queue, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `rsyslog CPU per event ${ceiling.daemonUs.toFixed(1)} µs. Same into a ruleset with queue.type="Direct" (each event written before the next is read, the "ack means written" configuration): ${fmt(directCeiling.rate)} events/s, ${directCeiling.daemonUs.toFixed(1)} µs per event` },
+  ];
+  for (const [relp, what] of [
+    [m.written, '"ack means written" (Direct ruleset queue)'],
+    [m.queued, 'default main queue (ack means enqueued)'],
+  ] as const) {
+    figures.push({
+      suite: SUITE,
+      name: `RELP into rsyslog imrelp, ${what}, deliver() of ${fmt(BATCH)} (until written)`,
+      value: Math.round(relp.rate),
+      unit: 'events/s',
+      baseline: { name: 'rsyslog plain-TCP ingest ceiling', value: Math.round(ceiling.rate) },
+      target: '>= 0.8x the ceiling (issue 15)',
+      met: relp.rate >= 0.8 * ceiling.rate && relp.got === N,
+      // The receiver's CPU per event bounds the ratio whatever the sender does: the ceiling's
+      // CPU per event over RELP's is the most a receiver-bound RELP run can reach.
+      note: `${ratio(relp.rate, ceiling.rate)}; ${relp.got}/${N} written, window 128${relp === m.written ? `; ${ratio(relp.rate, directCeiling.rate)} of the Direct-queue ceiling` : ''}; ${cpuNote(relp, 'rsyslog')}, ${(relp.daemonUs / ceiling.daemonUs).toFixed(1)}x rsyslog's CPU per event at the ceiling: at most ${(ceiling.daemonUs / relp.daemonUs).toFixed(2)}x the ceiling once rsyslog's CPU is the limit`,
+    });
   }
   return figures;
 }
