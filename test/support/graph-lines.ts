@@ -30,22 +30,32 @@ export interface GraphTally {
   unknown: string[];
   /** Events of the relay itself (heartbeat, test event). */
   own: number;
+  /** With `fragments: true`: lines that are not whole CEF events (a kill mid-write leaves one). */
+  fragments: string[];
 }
 
 /**
- * Parses every line strictly (throws on the first that is not CEF with a known prefix) and counts events per
+ * Parses every line strictly (throws on the first that is not CEF with a known prefix, unless `fragments`) and counts events per
  * alert. The externalId is the alert id, or in compatibility mode for Defender for Cloud Apps alerts the
  * providerAlertId (docs/graph-cef.md); update events have a signature starting with `update:`.
  */
-export function tallyGraphLines(lines: readonly string[], alerts: readonly GraphAlert[]): GraphTally {
+export function tallyGraphLines(lines: readonly string[], alerts: readonly GraphAlert[], options: { fragments?: boolean } = {}): GraphTally {
   const byExternalId = new Map<string, string>();
   for (const a of alerts) {
     byExternalId.set(a.id, a.id);
     if (a.providerAlertId) byExternalId.set(a.providerAlertId, a.id);
   }
-  const tally: GraphTally = { news: new Map(), updates: new Map(), unknown: [], own: 0 };
+  const tally: GraphTally = { news: new Map(), updates: new Map(), unknown: [], own: 0, fragments: [] };
   for (const line of lines) {
-    const cef = parseLine(line);
+    let cef: ReturnType<typeof parseLine>;
+    try {
+      cef = parseLine(line);
+      if (cef.extension.externalId === undefined && !cef.signatureId.startsWith('RELAY_')) throw new Error('no externalId');
+    } catch (err) {
+      if (!options.fragments) throw err;
+      tally.fragments.push(line);
+      continue;
+    }
     if (cef.signatureId.startsWith('RELAY_')) {
       tally.own++;
       continue;
