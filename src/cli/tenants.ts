@@ -8,7 +8,7 @@ import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type LineSi
 import { createStore } from '../pipeline/relay.js';
 import { tenantStatusRow, type TenantStatusRow } from '../pipeline/status-view.js';
 import { summaryLine } from '../pipeline/summary.js';
-import { closeTenants, createTenantRelay, runTenants, tenantSecrets, type TenantRelay, type TenantResult } from '../pipeline/tenants.js';
+import { closeTenants, createTenantRelay, runTenants, runTenantsContinuously, tenantSecrets, type TenantRelay, type TenantResult } from '../pipeline/tenants.js';
 import { NOT_INHERITED, tenantConfig } from '../tenants/config.js';
 import { checkTenant, fileRegistry, parseTenantFile, tableRegistry, type Tenant, type TenantRegistry } from '../tenants/registry.js';
 import type { CliArgs } from './args.js';
@@ -104,7 +104,7 @@ export function resultLine(r: TenantResult): string {
   return `tenant ${r.tenant}: ${r.outcome}${r.error ? ` error=${describeError(r.error)}` : ''}`;
 }
 
-/** `run --tenants FILE [--once]`: every enabled tenant per tick, at most RELAY_TENANT_CONCURRENCY at once. */
+/** `run --tenants FILE [--once]`: every enabled tenant on the schedule, at most RELAY_TENANT_CONCURRENCY at once. */
 export async function runTenantsCommand(args: CliArgs, out: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Promise<number> {
   const { tenantConcurrency } = loadSharedSettings(args.settings, 'cli');
   const list = await buildAll(args);
@@ -121,22 +121,25 @@ export async function runTenantsCommand(args: CliArgs, out: NodeJS.WritableStrea
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    // RELAY_SCHEDULE is process-wide (a tenant cannot override it), so every tenant shares it.
-    const schedule = CronExpressionParser.parse(first.relay.schedule, { tz: 'UTC' });
-    for (;;) {
+    if (args.once) {
       const results = await runTenants(list, { concurrency: tenantConcurrency, logger: log, shouldStop: () => stop });
-      const failed = results.filter((r) => r.outcome === 'failure' || r.outcome === 'partial');
-      if (args.once) {
-        for (const r of results) out.write(resultLine(r) + '\n');
-        out.write(`tenants ${results.length}: ${count(results)}\n`);
-        return failed.length === 0 ? EXIT.ok : EXIT.failed;
-      }
-      log.info('tenants.tick', { tenants: results.length, failed: failed.map((r) => r.tenant) });
-      if (stop) return EXIT.ok;
-      const when = schedule.next().getTime();
-      while (!stop && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
-      if (stop) return EXIT.ok;
+      for (const r of results) out.write(resultLine(r) + '\n');
+      out.write(`tenants ${results.length}: ${count(results)}\n`);
+      return results.some((r) => r.outcome === 'failure' || r.outcome === 'partial') ? EXIT.failed : EXIT.ok;
     }
+    // RELAY_SCHEDULE is process-wide (a tenant cannot override it); each tenant follows it on its own.
+    const expression = first.relay.schedule;
+    await runTenantsContinuously(list, {
+      concurrency: tenantConcurrency,
+      logger: log,
+      shouldStop: () => stop,
+      nextRun: (now) => CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(now) }).next().getTime(),
+      waitUntil: async (when) => {
+        while (!stop && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
+      },
+      onResult: (r) => (r.outcome === 'success' ? log.info('tenant.run', { tenant: r.tenant, summary: resultLine(r) }) : log.warn('tenant.run', { tenant: r.tenant, summary: resultLine(r) })),
+    });
+    return EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -12,6 +12,7 @@
 //   createTenantRelay(shared, tenant, context, overrides?) => TenantRelay   never throws
 //   runTenant(t, { logger, deadline?, hardDeadline?, shouldStop? })     => TenantResult
 //   runTenants(list, { concurrency, logger, ... })                      => TenantResult[] (input order)
+//   runTenantsContinuously(list, { concurrency, nextRun, waitUntil, ... }) each tenant on its own turn
 //   tenantSecrets(list)                                                 => every tenant's secrets
 import type { ConfigContext, RawSettings } from '../config/load.js';
 import { describeError, RelayError } from '../errors.js';
@@ -74,25 +75,66 @@ export async function runTenant(t: TenantRelay, options: TenantRunOptions): Prom
   }
 }
 
-/** Runs every enabled tenant, at most `concurrency` at once; results in the input order. */
-export async function runTenants(list: readonly TenantRelay[], options: TenantRunOptions & { concurrency: number }): Promise<TenantResult[]> {
-  const results: TenantResult[] = new Array<TenantResult>(list.length);
-  const due = list.map((t, i) => ({ t, i })).filter(({ t, i }) => {
-    if (!t.tenant.disabled) return true;
-    results[i] = { tenant: t.tenant.name, outcome: 'disabled' };
-    return false;
-  });
-  let next = 0;
-  const worker = async () => {
-    while (next < due.length && !options.shouldStop?.()) {
-      const { t, i } = due[next++]!;
-      results[i] = await runTenant(t, options);
-    }
+/** At most `n` holders at once, served in the order they asked. */
+function slots(n: number): { acquire(): Promise<void>; release(): void } {
+  let free = Math.max(1, n);
+  const waiting: Array<() => void> = [];
+  return {
+    acquire: () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve))),
+    release: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, due.length)) }, worker));
-  // Tenants never started (a stop arrived first) are reported, not left out.
-  for (const { t, i } of due) results[i] ??= { tenant: t.tenant.name, outcome: 'not-run' };
-  return results;
+}
+
+/** One run of every enabled tenant, at most `concurrency` at once; results in the input order. */
+export async function runTenants(list: readonly TenantRelay[], options: TenantRunOptions & { concurrency: number }): Promise<TenantResult[]> {
+  const slot = slots(options.concurrency);
+  return Promise.all(
+    list.map(async (t): Promise<TenantResult> => {
+      if (t.tenant.disabled) return { tenant: t.tenant.name, outcome: 'disabled' };
+      await slot.acquire();
+      try {
+        // A tenant still waiting for a slot when a stop arrives is reported, not run.
+        return options.shouldStop?.() ? { tenant: t.tenant.name, outcome: 'not-run' } : await runTenant(t, options);
+      } finally {
+        slot.release();
+      }
+    }),
+  );
+}
+
+/**
+ * The CLI's run loop: each enabled tenant runs, then waits for its own next turn (`nextRun` after its
+ * run ended), sharing `concurrency` slots. No barrier between tenants: a tenant whose run hangs until its
+ * time budget delays only its own next run, never another's tick. Returns once `shouldStop` holds and
+ * every run in flight has ended.
+ */
+export async function runTenantsContinuously(
+  list: readonly TenantRelay[],
+  options: TenantRunOptions & { concurrency: number; nextRun: (now: number) => number; waitUntil: (when: number) => Promise<void>; onResult?: (r: TenantResult) => void },
+): Promise<void> {
+  const slot = slots(options.concurrency);
+  const stopped = () => options.shouldStop?.() === true;
+  await Promise.all(
+    list
+      .filter((t) => !t.tenant.disabled)
+      .map(async (t) => {
+        while (!stopped()) {
+          await slot.acquire();
+          let result: TenantResult | undefined;
+          try {
+            if (!stopped()) result = await runTenant(t, options);
+          } finally {
+            slot.release();
+          }
+          if (result) options.onResult?.(result);
+          if (!stopped()) await options.waitUntil(options.nextRun(Date.now()));
+        }
+      }),
+  );
 }
 
 /** Closes every tenant's sender. */

@@ -1,11 +1,15 @@
 // `mdca-siem-relay tenants ...` as a user runs it (the built CLI in a child process), on a registry
 // file and on the checkpoint table (Azurite), and the usage mistakes it refuses.
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../support/azurite.js';
-import { runCli } from '../support/cli.js';
+import { generateAlerts } from '../../src/simulator/fixtures.js';
+import { startSimulator } from '../../src/simulator/server.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { externalIdOf } from '../support/external-ids.js';
+import { startRsyslog } from '../support/rsyslog.js';
 import { assertNoSecrets, fakeToken } from '../support/secrets.js';
 
 const token = fakeToken('tenant cli token');
@@ -60,7 +64,7 @@ describe('tenants on a registry file', () => {
     // Written by hand: a tenant without its portal, which `tenants add` would have refused.
     const text = JSON.parse(await readFile(file, 'utf8')) as { tenants: object[] };
     text.tenants.push({ name: 'noportal', MDCA_TOKEN: token });
-    await import('node:fs/promises').then((fs) => fs.writeFile(file, JSON.stringify(text)));
+    await writeFile(file, JSON.stringify(text));
     const r = await runCli(['run', '--once', '--tenants', file], { ...base, RELAY_STATE_DIR: path.join(dir, 'state') });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/tenant "noportal": MDCA_PORTAL_URL: is required/);
@@ -117,5 +121,32 @@ describe('tenants on the checkpoint table (Azurite)', () => {
     const r = await runCli(['tenants', 'list'], {});
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/AzureWebJobsStorage: is required for the checkpoint table \(or set RELAY_CHECKPOINT_STORAGE\)/);
+  });
+});
+
+describe('run --tenants on the schedule', () => {
+  it('relays every tenant, then stops cleanly on SIGTERM (exit 0)', async () => {
+    const receiver = await startRsyslog({ mode: 'tcp-lf', raw: true });
+    const now = Date.now();
+    const fixtures = await Promise.all(
+      ['north', 'south'].map(async (name, i) => {
+        const t = fakeToken(`${name} loop token`);
+        const alerts = generateAlerts(20, { seed: 70 + i, start: now - 3_600_000, end: now - 60_000 });
+        return { name, token: t, ids: alerts.map((a) => a._id), sim: await startSimulator({ tokens: [t], alerts }) };
+      }),
+    );
+    try {
+      const file = path.join(dir, 'loop.json');
+      await writeFile(file, JSON.stringify({ tenants: fixtures.map((f) => ({ name: f.name, MDCA_PORTAL_URL: f.sim.url, MDCA_TOKEN: f.token })) }));
+      const child = spawnCli(['run', '--tenants', file], { SYSLOG_HOST: receiver.host, SYSLOG_PORT: String(receiver.port), SYSLOG_FRAMING: 'octet-counting', RELAY_STATE_DIR: path.join(dir, 'loop-state'), HEARTBEAT_INTERVAL: 'PT0S' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const lines = await receiver.waitForLines(40);
+      const delivered = new Set(lines.map(externalIdOf));
+      for (const f of fixtures) expect(f.ids.every((id) => delivered.has(id)), f.name).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      await Promise.allSettled([receiver.stop(), ...fixtures.map((f) => f.sim.close())]);
+    }
   });
 });

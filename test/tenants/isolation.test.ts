@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CEF_OPTIONS, createCefWriter } from '../../src/cef/index.js';
 import { createLogger, secretRedactor } from '../../src/ops/logger.js';
-import { createTenantRelay, runTenants, tenantSecrets, closeTenants, type TenantRelay } from '../../src/pipeline/tenants.js';
+import { closeTenants, createTenantRelay, runTenants, runTenantsContinuously, tenantSecrets, type TenantRelay, type TenantResult } from '../../src/pipeline/tenants.js';
 import { createFormatter } from '../../src/sources/mdca/cef/index.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
@@ -77,6 +77,47 @@ describe('tenants in one process', () => {
     }
     const results = await run;
     expect(results.map((r) => [r.tenant, r.outcome])).toEqual([['stuck', 'success'], ['a', 'success'], ['b', 'success'], ['c', 'success'], ['d', 'success']]);
+    await closeTenants(list);
+    await proxy.close();
+  });
+
+  it('on the run loop, a hanging tenant delays only its own next run: the others keep their turns', async () => {
+    const stateDir = await mkdtemp(path.join(dir, 'loop-'));
+    const stuck = await tenantWithApi('stuck', 40);
+    const others = await Promise.all(['g1', 'g2'].map((n, i) => tenantWithApi(n, 41 + i)));
+    const proxy = await startFreezableProxy(stuck.sim.port);
+    stuck.tenant.settings.MDCA_PORTAL_URL = `http://127.0.0.1:${proxy.port}`;
+    proxy.freeze();
+    const list = [stuck, ...others].map((t) => createTenantRelay(shared(stateDir), t.tenant, 'cli'));
+    const { logger } = collectingLogger(() => list);
+    const runs: Record<string, TenantResult[]> = {};
+    let stop = false;
+    let enough!: () => void;
+    const othersHadTurns = new Promise<void>((resolve) => (enough = resolve));
+    // Every tenant is due again as soon as its run ends; two slots for three tenants.
+    const loop = runTenantsContinuously(list, {
+      concurrency: 2,
+      logger,
+      shouldStop: () => stop,
+      nextRun: (now) => now,
+      waitUntil: () => Promise.resolve(),
+      onResult: (r) => {
+        (runs[r.tenant] ??= []).push(r);
+        if ((runs.g1?.length ?? 0) >= 3 && (runs.g2?.length ?? 0) >= 3) enough();
+      },
+    });
+    try {
+      await othersHadTurns;
+      expect(runs.stuck).toBeUndefined();
+      expect(proxy.held).toBeGreaterThan(0);
+    } finally {
+      stop = true;
+      proxy.thaw();
+    }
+    await loop;
+    expect(runs.stuck?.map((r) => r.outcome)).toEqual(['success']);
+    for (const name of ['g1', 'g2']) expect(runs[name]!.every((r) => r.outcome === 'success'), name).toBe(true);
+    expect(runs.g1![0]!.summary!.sent).toBe(ALERTS);
     await closeTenants(list);
     await proxy.close();
   });
