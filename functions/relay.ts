@@ -5,6 +5,7 @@ import { timerSchedule } from '../src/config/schedule.js';
 import { describeError } from '../src/errors.js';
 import { functionTimeoutMs, invocationSink } from '../src/ops/function-host.js';
 import { createLogger, secretRedactor } from '../src/ops/logger.js';
+import { multiTenantMode } from '../src/pipeline/fanout.js';
 import { createRelay, type Relay, type RelayOverrides } from '../src/pipeline/relay.js';
 import { summaryLine } from '../src/pipeline/summary.js';
 
@@ -39,9 +40,13 @@ export async function relayTimer(timer: Timer, context: InvocationContext, overr
   if (summary.outcome !== 'success') throw new Error(`relay run failed: ${describeError(summary.error)}`);
 }
 
-app.timer('relay', {
-  schedule: timerSchedule(process.env.RELAY_SCHEDULE),
-  runOnStartup: false,
-  useMonitor: true,
-  handler: (timer, context) => relayTimer(timer, context),
-});
+// Multi-tenant mode runs every tenant through the fan-out (functions/tenants.ts) instead: this timer would relay the
+// shared settings as a tenant of their own.
+if (!multiTenantMode(process.env)) {
+  app.timer('relay', {
+    schedule: timerSchedule(process.env.RELAY_SCHEDULE),
+    runOnStartup: false,
+    useMonitor: true,
+    handler: (timer, context) => relayTimer(timer, context),
+  });
+}

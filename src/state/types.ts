@@ -62,6 +62,8 @@ export interface StatusRecord {
   outages?: number;
   /** Multi-tenant fan-out: the tenant's queue message failed maxDequeueCount times and went to the poison queue; its next success clears this. */
   poisoned?: { at: number; attempts: number; code: string };
+  /** Multi-tenant fan-out: receipt times of the tenant's API requests inside the last rate window, so the next run (on any instance) starts with the budget this one left. */
+  recentRequests?: number[];
 }
 
 export interface StateStore {

@@ -94,10 +94,10 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('Function registrations in the built bundle', () => {
-  it('the three entries register the timer, the status endpoint and the Key Vault event handler, exactly', async () => {
+  it('single tenant (the default): the timer, the status endpoint and the Key Vault event handler, exactly; the fan-out entry registers nothing', async () => {
     const files = entries();
-    expect(files.map((f) => path.basename(f))).toEqual(['keyvault-events.js', 'relay.js', 'status.js']);
-    const { model, registered } = await register(files, { RELAY_SCHEDULE: undefined });
+    expect(files.map((f) => path.basename(f))).toEqual(['keyvault-events.js', 'relay.js', 'status.js', 'tenants.js']);
+    const { model, registered } = await register(files, { RELAY_SCHEDULE: undefined, RELAY_MULTI_TENANT: undefined });
     expect(model.name).toBe('@azure/functions');
     expect(model.version).toMatch(/^4\./);
     expect(registered.map(shape)).toEqual([
@@ -128,6 +128,32 @@ describe('Function registrations in the built bundle', () => {
       expect(triggers, r.metadata.name).toHaveLength(1);
       for (const [key, b] of Object.entries(r.metadata.bindings)) if (key !== '$return') expect(b.name).toBe(key);
     }
+  });
+
+  it('multi-tenant mode: the dispatcher timer and the tenant queue trigger replace the relay timer; status and Key Vault events stay', async () => {
+    const { registered } = await register(entries(), { RELAY_SCHEDULE: '0 */2 * * * *', RELAY_MULTI_TENANT: 'true' });
+    const byName = Object.fromEntries(registered.map((r) => [r.metadata.name, shape(r)]));
+    expect(Object.keys(byName)).toEqual(['keyVaultTokenExpiry', 'status', 'tenantDispatch', 'tenantRun']);
+    expect(byName.tenantDispatch).toEqual({
+      name: 'tenantDispatch',
+      handler: 'function',
+      // The same schedule as the single relay: one message per tenant per tick.
+      bindings: [{ key: 'timerTrigger', type: 'timerTrigger', direction: 'in', schedule: '0 */2 * * * *', runOnStartup: false, useMonitor: true }],
+    });
+    expect(byName.tenantRun).toEqual({
+      name: 'tenantRun',
+      handler: 'function',
+      // The queue infra/ creates (names.tenantQueue), through the host's identity-based storage connection.
+      bindings: [{ key: 'queueTrigger', type: 'queueTrigger', direction: 'in', queueName: 'relay-tenants', connection: 'AzureWebJobsStorage' }],
+    });
+    // Status and Key Vault events register exactly as in single-tenant mode.
+    const single = await register(entries(), { RELAY_SCHEDULE: '0 */2 * * * *', RELAY_MULTI_TENANT: undefined });
+    for (const name of ['keyVaultTokenExpiry', 'status']) expect(byName[name]).toEqual(shape(single.registered.find((r) => r.metadata.name === name)!));
+  });
+
+  it('a refused RELAY_MULTI_TENANT value keeps the single relay timer (each tick then fails naming the setting)', async () => {
+    const { registered } = await register(entries(), { RELAY_MULTI_TENANT: 'yes' });
+    expect(registered.map((r) => r.metadata.name)).toEqual(['keyVaultTokenExpiry', 'relay', 'status']);
   });
 
   it('the timer takes RELAY_SCHEDULE, and keeps indexing with the default when the value is refused', async () => {

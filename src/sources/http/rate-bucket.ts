@@ -56,6 +56,28 @@ export class TenantBucket {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
+  /** Receipt times of the finished requests still inside the window: the budget's state, to hand to another process. */
+  recent(): number[] {
+    this.prune(this.clock.now());
+    return [...this.ended];
+  }
+
+  /**
+   * Counts requests another process made for this tenant (their receipt times, from `recent()` there): a tenant whose
+   * runs move between Function instances keeps one budget. A time already known here counts once (multiset union),
+   * so handing a process its own history back does not halve its budget.
+   */
+  seed(receipts: readonly number[]): void {
+    const counts = new Map<number, number>();
+    for (const t of this.ended) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const theirs = new Map<number, number>();
+    for (const t of receipts) if (Number.isFinite(t)) theirs.set(t, (theirs.get(t) ?? 0) + 1);
+    for (const [t, n] of theirs) counts.set(t, Math.max(n, counts.get(t) ?? 0));
+    this.ended.length = 0;
+    for (const t of [...counts.keys()].sort((a, b) => a - b)) for (let i = 0; i < counts.get(t)!; i++) this.ended.push(t);
+    this.prune(this.clock.now());
+  }
+
   /** Earliest time a token is free if nothing else happens (for tests and status). */
   nextFree(): number {
     const now = this.clock.now();
