@@ -32,7 +32,7 @@ import type { Batch, Cursor, RunHooks } from '../types.js';
 import { NextLinkExpired, QueryRefused, type GraphClient } from './client.js';
 import { place, windowFilter, type QueryPart, type ServiceSources } from './query.js';
 import { ENDPOINT, type GraphPage } from './response.js';
-import { entryBytes, keyId, SENT_HARD_BYTES, trimForNextWindow, versionKey } from './sent-keys.js';
+import { entryBytes, SENT_HARD_BYTES, SentVersions, versionKey } from './sent-keys.js';
 import { GRAPH_STREAM, type GraphRecord } from './types.js';
 
 /** A record stamped more than this after its request is reported as suspect (skew below it is normal). */
@@ -100,26 +100,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
   const maxEmpty = o.maxEmptyPages ?? 5;
   const { signal } = run;
 
-  // The de-duplication state: key -> lastUpdateDateTime ms, its size, and the ids it names.
-  const sent = new Map<string, number>();
-  const ids = new Map<string, number>(); // id -> versions held
-  let bytes = 2;
-  const remember = (key: string, updated: number): boolean => {
-    const b = entryBytes(key);
-    if (bytes + b > SENT_HARD_BYTES) return false;
-    sent.set(key, updated);
-    bytes += b;
-    const id = keyId(key);
-    ids.set(id, (ids.get(id) ?? 0) + 1);
-    return true;
-  };
-  const resetSent = (entries: Iterable<[string, number]>) => {
-    sent.clear();
-    ids.clear();
-    bytes = 2;
-    for (const [k, v] of entries) if (typeof v === 'number' && Number.isFinite(v)) remember(k, v);
-  };
-  resetSent(Object.entries(cursor.sent ?? {}));
+  const sent = new SentVersions(Object.entries(cursor.sent ?? {}));
 
   let combine = o.combine ?? true;
   let plan: Plan | undefined = openTo !== undefined ? { from: cursor.watermark, to: openTo } : undefined;
@@ -140,7 +121,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
     duplicates = 0;
     return b;
   };
-  const openCursor = (p: Plan): Cursor => ({ watermark: p.from, sent: Object.fromEntries(sent), window: { to: p.to } });
+  const openCursor = (p: Plan): Cursor => ({ watermark: p.from, sent: sent.toJSON(), window: { to: p.to } });
   const narrow = (p: Plan, factor: number): boolean => {
     if (p.to - p.from <= 1) return false;
     p.to = p.from + Math.max(1, Math.floor((p.to - p.from) * Math.min(0.5, factor)));
@@ -190,8 +171,8 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
       if (page.count !== undefined) {
         lastCount = page.count + deliveredHere;
         // Room: the record budget less what earlier parts delivered, and what `sent` can still take.
-        const perEntry = sent.size > 0 ? (bytes - 2) / sent.size : 80;
-        const room = Math.max(1, Math.min(maxWindow - deliveredHere, Math.floor((maxBytes - bytes) / perEntry)));
+        const perEntry = sent.count > 0 ? (sent.bytes - 2) / sent.count : 80;
+        const room = Math.max(1, Math.min(maxWindow - deliveredHere, Math.floor((maxBytes - sent.bytes) / perEntry)));
         if (page.count > room && narrow(p, (room * 0.8) / page.count)) {
           narrowed = true;
           continue; // parts already complete stay complete for the narrower window
@@ -228,7 +209,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
             continue;
           }
           // A new alert whose id was already delivered in another version (a re-read after it changed): an update.
-          const kind = placed.kind === 'new' && ids.has(keyId(key)) ? 'update' : placed.kind;
+          const kind = placed.kind === 'new' && sent.hasAlertOf(key) ? 'update' : placed.kind;
           if (kind === 'update' && !o.alertUpdates) {
             duplicates++;
             continue;
@@ -242,15 +223,15 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
           notices.push(`the service returned alerts outside the requested window (${outside} on a page for ${new Date(p.from).toISOString()} .. ${new Date(requestedTo).toISOString()}); each is left to the window that covers it`);
         }
         // Keep `sent` within its budget: halve the window until this page's part fits.
-        let need = bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
+        let need = sent.bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
         let cut = false;
         while (need > maxBytes && narrow(p, 0.5)) {
           cut = narrowed = true;
           for (let i = fresh.length - 1; i >= 0; i--) if (fresh[i]!.at >= p.to) fresh.splice(i, 1);
-          need = bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
+          need = sent.bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
         }
         let unkept = 0;
-        for (const f of fresh) if (!remember(f.key, f.updated)) unkept++;
+        for (const f of fresh) if (!sent.add(f.key, f.updated)) unkept++;
         if (unkept > 0) notices.push(`${unkept} alerts of a one-millisecond window did not fit the checkpoint: a restart inside this window may send them again`);
         delivered += fresh.length;
         const records = fresh.map((f) => f.record);
@@ -258,14 +239,13 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
         const last = !cut && !page.nextLink && part === parts().length - 1;
         if (last) {
           // The window is read to its end: the cursor moves to T, `sent` keeps what later windows can return.
-          const trimmed = trimForNextWindow(sent, p.to, aheadBytes);
-          if (trimmed.dropped > 0) notices.push(`${trimmed.dropped} alert versions stamped after their window did not fit the checkpoint: each may be sent once more as an update`);
-          resetSent(trimmed.sent);
+          const dropped = sent.closeAt(p.to, aheadBytes);
+          if (dropped > 0) notices.push(`${dropped} alert versions stamped after their window did not fit the checkpoint: each may be sent once more as an update`);
           watermark = p.to;
           plan = undefined;
           // After a narrowed window, the next one is sized from this one's density (no probe wasted on a window too large).
           if (narrowed || span !== undefined) span = Math.max(1, Math.floor((p.to - p.from) * Math.min(4, (maxWindow * 0.8) / Math.max(1, lastCount ?? deliveredHere + delivered))));
-          yield batch(records, { watermark, sent: Object.fromEntries(sent) }, suspect);
+          yield batch(records, { watermark, sent: sent.toJSON() }, suspect);
           break window;
         }
         if (records.length > 0) yield batch(records, openCursor(p), suspect);

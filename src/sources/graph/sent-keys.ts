@@ -68,3 +68,57 @@ export function trimForNextWindow(sent: ReadonlyMap<string, number>, watermark: 
   }
   return { sent: out, dropped };
 }
+
+/** The versions a cursor holds while the reader works: key -> lastUpdateDateTime ms, their JSON size, the ids they name. */
+export class SentVersions {
+  private readonly map = new Map<string, number>();
+  private readonly ids = new Set<string>();
+  private size = 2;
+
+  constructor(entries: Iterable<[string, unknown]> = []) {
+    for (const [key, ts] of entries) if (typeof ts === 'number' && Number.isFinite(ts)) this.add(key, ts);
+  }
+
+  /** JSON bytes of `toJSON()`, at most. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  get count(): number {
+    return this.map.size;
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  /** True when some version of the alert behind `key` is held. */
+  hasAlertOf(key: string): boolean {
+    return this.ids.has(keyId(key));
+  }
+
+  /** Holds `key`; false when that would pass SENT_HARD_BYTES (the version is then not remembered). */
+  add(key: string, updated: number): boolean {
+    if (this.map.has(key)) return true;
+    const b = entryBytes(key);
+    if (this.size + b > SENT_HARD_BYTES) return false;
+    this.map.set(key, updated);
+    this.ids.add(keyId(key));
+    this.size += b;
+    return true;
+  }
+
+  /** The window closed at `watermark`: keep what later windows can return (trimForNextWindow). Returns the versions dropped. */
+  closeAt(watermark: number, budgetBytes: number): number {
+    const { sent, dropped } = trimForNextWindow(this.map, watermark, budgetBytes);
+    this.map.clear();
+    this.ids.clear();
+    this.size = 2;
+    for (const [key, ts] of sent) this.add(key, ts);
+    return dropped;
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.map);
+  }
+}
