@@ -124,7 +124,7 @@ describe('overlapping TCP deliveries', () => {
     const rx = await scriptedReceiver(() => (hold ? 'hold' : 'confirm'));
     const s = sender([rx.host]);
     const calls = Array.from({ length: 3 * MAX_SESSIONS }, (_, i) => s.deliver(batch(`b${i}`)));
-    await until(() => rx.held.length === MAX_SESSIONS);
+    await until(() => rx.held.length >= MAX_SESSIONS);
     expect(rx.maxDataOpen()).toBe(MAX_SESSIONS); // the others wait for a session, not on the wire
     hold = false;
     for (const h of rx.held.splice(0)) h.sock.end();
@@ -141,7 +141,7 @@ describe('overlapping TCP deliveries', () => {
     const stop = new AbortController();
     const calls = Array.from({ length: MAX_SESSIONS + 2 }, (_, i) => s.deliver(batch(`a${i}`), stop.signal));
     for (const c of calls) c.catch(() => undefined);
-    await until(() => rx.held.length === MAX_SESSIONS);
+    await until(() => rx.held.length >= MAX_SESSIONS);
     stop.abort();
     for (const c of calls) await expectRelayError(c, 'SYSLOG_SEND_FAILED');
     await s.close();
