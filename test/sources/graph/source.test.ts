@@ -37,10 +37,16 @@ describe('graph source', () => {
     expect(() => source.read({ watermark: 0, sent: {} }, 'alerts')).toThrow(/no stream alerts/);
   });
 
+  test('refuses options that would read nothing or everything by mistake, naming each', () => {
+    const client = fastClient(sim.url, sim.token);
+    expect(() => createGraphSource(client, { ...READ, serviceSources: [] }, () => '')).toThrow(/serviceSources: a non-empty list/);
+    expect(() => createGraphSource(client, { ...READ, pageSize: 0, settleMs: -1 }, () => '')).toThrow(/pageSize: an integer >= 1 \(got 0\); settleMs: an integer >= 0 \(got -1\)/);
+  });
+
   test('formats through the Graph CEF mapping', async () => {
     const [alert] = sim.generate(1, { seed: 2, serviceSources: ['microsoftDefenderForEndpoint'] });
     const source = createGraphSource(fastClient(sim.url, sim.token), READ, createGraphFormatter(DEFAULT_GRAPH_CEF_OPTIONS, createCefWriter(DEFAULT_CEF_OPTIONS)));
-    const line = source.format(GRAPH_STREAM, { kind: 'new', alert } satisfies GraphRecord);
+    const line = source.format(GRAPH_STREAM, { kind: 'new', alert: alert! } satisfies GraphRecord);
     expect(line).toMatch(/CEF:0\|/);
     expect(line).toContain(alert!.id);
     expect(line).not.toMatch(/[\r\n]/);
