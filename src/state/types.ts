@@ -8,7 +8,8 @@
 //  3. Only then the batch's cursor is committed, conditional on the ETag of the runner's own last
 //     write. A 412/409 means another runner took over: stop without committing (after a delivery
 //     that is LEASE_LOST, a failure: the other runner may send that batch again).
-// A run killed anywhere between 2 and 3 re-sends at most the batch in flight. A write that timed
+// Batches are committed in order, each after its own delivery (several may be in flight: the
+// pipeline's delivery window). A run killed anywhere between 2 and 3 re-sends at most that window. A write that timed
 // out may still land later: it only ever carries a cursor whose batch was delivered.
 import type { Cursor } from '../sources/types.js';
 import type { Stream as DataType } from '../sources/types.js';
