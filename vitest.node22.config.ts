@@ -21,6 +21,9 @@ export const runOnceOnNode20 = [
   'test/**/*.property.test.ts',
   // ~40 s: 50 tenants, 50 simulators and 4 rsyslogs through one CLI run; the tenant modules on Node 22: test/tenants/registry, isolation.
   'test/tenants/fifty-tenants.test.ts',
+  // ~90 s: 50 tenants through the fan-out handlers, Azurite tables and queues, retries to the poison queue; on Node 22:
+  // the registrations (test/e2e/function-registrations), the handlers' relay path (test/e2e/function), fanout-budget.
+  'test/e2e/fanout.test.ts',
   // ~20 s: Bicep templates compiled and linted by the Bicep CLI (.NET); no relay code runs.
   'test/infra/**',
 ];
