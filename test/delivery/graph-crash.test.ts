@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_WINDOW } from '../../src/pipeline/run.js';
+import { DEFAULT_PAGE_SIZE } from '../../src/sources/graph/reader.js';
 import { startGraphSimulator, type GraphSimulator } from '../../src/simulator/graph/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { graphRelaySettings, tallyGraphLines } from '../support/graph-lines.js';
@@ -19,8 +20,8 @@ const UPDATES = 300;
 const KILLS = 20;
 /** Kill attempts while the updates are read (3 pages: most of these runs finish first). */
 const UPDATE_KILLS = 5;
-/** The reader's page ($top, DEFAULT_PAGE_SIZE). */
-const PAGE = 100;
+/** The reader's page ($top). */
+const PAGE = DEFAULT_PAGE_SIZE;
 // The bar is one page per kill. Since the delivery stage keeps up to DELIVERY_WINDOW batches in
 // flight (commit 249b827), a kill can lose the commits of that many delivered pages, whichever the source:
 // the legacy crash test measures the same. The Graph source adds nothing to it (a restarted window drops
