@@ -72,7 +72,8 @@ var derivedSettings = union(
     RELAY_CHECKPOINT_TABLE: checkpointTableName
   },
   // Versionless URI: the relay reads the current version at run time, so a rotated token needs no redeploy.
-  (settings.?MDCA_AUTH ?? 'token') == 'token' ? { MDCA_TOKEN_SECRET_URI: '${keyVaultUri}secrets/${tokenSecretName}' } : {},
+  // The Graph source (RELAY_SOURCE=graph) uses no MDCA token: its managed identity, or GRAPH_CLIENT_*_URI.
+  (settings.?RELAY_SOURCE ?? 'mdca') == 'mdca' && (settings.?MDCA_AUTH ?? 'token') == 'token' ? { MDCA_TOKEN_SECRET_URI: '${keyVaultUri}secrets/${tokenSecretName}' } : {},
   // A Key Vault reference resolved by the platform with keyVaultReferenceIdentity: the key never passes through
   // the deployment.
   empty(syslogTlsKeySecretName)
