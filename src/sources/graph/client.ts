@@ -140,7 +140,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     const { code, message } = graphErrorText(text);
     const said = code || message ? ` (${[code, message].filter(Boolean).join(': ')})` : '';
     if (status === 403) {
-      const role = /SecurityAlert\.Read(Write)?\.All|role/i.test(message ?? '');
+      const role = /SecurityAlert\.Read(Write)?\.All|\broles?\b/i.test(message ?? '');
       return new RelayError(
         'PERMISSION_DENIED',
         'fetch',
@@ -208,9 +208,10 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       const qs = `$filter=${encodeURIComponent(query.filter)}&$top=${query.top}${query.count ? '&$count=true' : ''}`;
       return get(`${alertsUrl.href}?${qs}`, query.top, false, run);
     },
-    next: (nextLink, top, run) => {
+    next: async (nextLink, top, run) => {
       // Checked again here: a caller must not be able to send the token elsewhere by mistake either.
-      if (new URL(nextLink).origin !== base.origin) return Promise.reject(badGraphResponse(`a nextLink to another origin (${new URL(nextLink).origin}) is not followed`));
+      const origin = URL.canParse(nextLink) ? new URL(nextLink).origin : undefined;
+      if (origin !== base.origin) throw badGraphResponse(`a nextLink to another origin (${origin ?? 'not a URL'}) is not followed`);
       return get(nextLink, top, true, run);
     },
   };

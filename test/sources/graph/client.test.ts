@@ -59,6 +59,7 @@ describe('graph client', () => {
     expect(s.seen).toHaveLength(3); // retried like any bad answer, then failed
     // Even asked directly, the client does not go there.
     expect((await relayErrorOrNothing(client.next(`${foreign.url}/v1.0/security/alerts_v2?$skiptoken=y`, 10)))?.code).toBe('API_BAD_RESPONSE');
+    expect((await relayErrorOrNothing(client.next('not a url', 10)))?.message).toMatch(/another origin \(not a URL\)/);
     expect(foreign.seen).toEqual([]);
     // Same host name, other port or scheme: another origin too.
     const port = Number(new URL(s.url).port) + 1;
