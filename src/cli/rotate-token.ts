@@ -22,6 +22,7 @@ export function verifierFor(config: RelayConfig): (token: string) => Promise<voi
 
 export async function rotateTokenCommand(config: RelayConfig, options: RotateCommandOptions): Promise<number> {
   const out = options.out ?? ((line: string) => console.log(line));
+  if (config.source === 'graph') throw new RelayError('CONFIG_INVALID', 'config', 'RELAY_SOURCE: rotate-token rotates the Defender for Cloud Apps API token; the Graph source has none (store a new client secret version in Key Vault instead: docs/graph.md)');
   const secretUri = config.mdca.auth.mode === 'token' ? config.mdca.auth.secretUri : undefined;
   if (!secretUri) throw new RelayError('CONFIG_INVALID', 'config', 'MDCA_TOKEN_SECRET_URI: is required for rotate-token (the Key Vault secret to write)');
   const newToken = await readTokenInput(options.stdin);
