@@ -109,7 +109,7 @@ describe('the Graph source through the relay CLI', { timeout: 240_000 }, () => {
     expect(tail).toHaveLength(1);
   });
 
-  it('with GRAPH_ALERT_UPDATES=false sends each alert once and none of the later updates', async () => {
+  it('with GRAPH_ALERT_UPDATES=false sends each alert once and none of the later updates; replay re-sends a past span', async () => {
     sim = await simulator();
     const state = await mkdtemp(path.join(dir, 'cli-no-updates-'));
     const start = (await syslog.lines()).length;
@@ -120,6 +120,18 @@ describe('the Graph source through the relay CLI', { timeout: 240_000 }, () => {
     const tail = await nothingMoreAfter(sim, start + ALERTS, async () => void (await cli(state, { GRAPH_ALERT_UPDATES: 'false' })));
     expect(tail).toHaveLength(1);
     expect(tallyGraphLines(tail, sim.all()).updates.size).toBe(0);
+
+    // replay re-sends a past span as it is, without touching the live checkpoint.
+    const from = Date.now() - 5 * 3_600_000;
+    const to = from + 2 * 3_600_000;
+    const inSpan = sim.all().filter((a) => Date.parse(a.createdDateTime) >= from && Date.parse(a.createdDateTime) <= to);
+    const beforeReplay = (await syslog.lines()).length;
+    const replay = await runCli(['replay', '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString()], env(state, { GRAPH_ALERT_UPDATES: 'false' }));
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(new RegExp(`replay success sent=${inSpan.length} `));
+    const replayed = tallyGraphLines(await receivedSince(beforeReplay, inSpan.length), sim.all());
+    expect([...replayed.news.keys()].sort()).toEqual(inSpan.map((a) => a.id).sort());
+    expect(await cli(state, { GRAPH_ALERT_UPDATES: 'false' })).toMatch(/relay success sent=0 /);
   });
 });
 
