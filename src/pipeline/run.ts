@@ -140,7 +140,7 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
       try {
         await stage.push({ lines: batch.records.map((r) => deps.source.format(dataType, r)), cursor: batch.cursor });
       } catch (err) {
-        stopReading.abort(err); // a failed batch ends the run: the page read ahead is not needed
+        abortSoon(stopReading, err); // a failed batch ends the run: the page read ahead is not needed
         throw err;
       }
       const budgetOver = deps.deadline !== undefined && now() >= deps.deadline;
@@ -149,7 +149,7 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
           summary.stoppedForBudget = true;
           logger.info('relay.time-budget-reached', { dataType, sent: summary.sent, watermark: new Date(summary.watermark).toISOString() });
         }
-        stopReading.abort(new RelayError('RUN_ABORTED', 'fetch', 'the run stopped early')); // the page read ahead is not needed
+        abortSoon(stopReading, new RelayError('RUN_ABORTED', 'fetch', 'the run stopped early')); // the page read ahead is not needed
         break;
       }
     }
@@ -174,6 +174,15 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     summary.lagMs = Number.isNaN(summary.watermark) ? 0 : Math.max(0, now() - summary.watermark);
   }
   return summary;
+}
+
+/**
+ * Aborts on the next turn of the event loop, not from inside a chain of promise callbacks: node-fetch 3
+ * emits 'error' on a response body nobody listens to yet, an uncaught exception, when the signal aborts
+ * between the response and the start of reading its body, and both happen in promise callbacks.
+ */
+function abortSoon(controller: AbortController, reason: unknown): void {
+  setImmediate(() => controller.abort(reason));
 }
 
 /** Logs what a batch says about the source (suspect dates, a narrowed window, a changed paging mode) and keeps it for the status. */
