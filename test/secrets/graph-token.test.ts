@@ -4,7 +4,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startDemoReceiver } from '../../src/demo/syslog-receiver.js';
 import { loadConfig } from '../../src/config/load.js';
+import { createRelay } from '../../src/pipeline/relay.js';
+import { startGraphSimulator } from '../../src/simulator/graph/index.js';
+import { guardedLogger } from '../support/guard-sink.js';
+import { graphRelaySettings } from '../support/graph-lines.js';
 import type { GraphAuthConfig } from '../../src/config/types.js';
 import { createLogger, secretRedactor } from '../../src/ops/logger.js';
 import { createGraphTokenProvider, type GraphTokenProviderOptions } from '../../src/secrets/graph-token.js';
@@ -198,5 +206,45 @@ describe('Graph tokens from the configuration', () => {
     const lines: string[] = [];
     createLogger([(_l, line) => lines.push(line)], { redact: secretRedactor(() => p.secrets()) }).warn('x', { body: `client_id=${app.clientId}&secret=${encodeURIComponent(secret)}` });
     assertNoSecrets(lines.join('\n'), 'log line');
+  });
+});
+
+describe('the relay reading Graph with an app registration\'s secret from Key Vault', () => {
+  test('alerts flow with a token from the secret; after a rotation the next run uses the new secret, no restart', async () => {
+    const graphToken = fakeToken('Graph access token for the simulator');
+    const sim = await startGraphSimulator({ tokens: [graphToken], rateLimit: false });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'graph-app-relay-'));
+    const receiver = await startDemoReceiver(path.join(dir, 'received.log'));
+    // The local authority issues the token the simulator accepts, to this app only.
+    entra.tokenFor = (clientId) => (clientId === app.clientId ? graphToken : fakeToken('token of another app'));
+    try {
+      sim.generate(30, { seed: 8, start: Date.now() - 3_600_000, end: Date.now() - 60_000 });
+      const first = newSecret('first relay client secret');
+      kv.setSecret(secretName, first);
+      entra.register({ ...app, secrets: [first] });
+      const settings = graphRelaySettings(sim.url, '', receiver.port, { GRAPH_TOKEN: '', GRAPH_TENANT_ID: app.tenantId, GRAPH_CLIENT_ID: app.clientId, GRAPH_CLIENT_SECRET_URI: 'https://kv-relay.vault.azure.net/secrets/graph-app', GRAPH_AUTHORITY_HOST: entra.url, RELAY_STATE_DIR: path.join(dir, 'state') });
+      const config = loadConfig(settings, 'cli');
+      // The settings take only Key Vault hosts; the local vault stands in for the one they name.
+      config.graph!.auth = { ...(config.graph!.auth as Extract<GraphAuthConfig, { mode: 'client-secret' }>), secretUri: kv.secretUri(secretName) };
+      const relay = createRelay(config, { graphTokenOptions: { credential: kv.credential, secretClientOptions: kv.clientOptions(), allowLoopbackVault: true, appCredentialOptions: { tlsOptions: { ca: entra.ca } } } });
+      const logger = guardedLogger({ level: 'debug' });
+      expect((await relay.run({ logger })).sent).toBe(30);
+
+      const second = newSecret('second relay client secret');
+      kv.setSecret(secretName, second);
+      entra.register({ ...app, secrets: [second] });
+      sim.generate(5, { seed: 9, start: Date.now(), end: Date.now() });
+      const after = await relay.run({ logger });
+      expect([after.outcome, after.sent]).toEqual(['success', 5]);
+      expect(requestsOf().map((r) => r.error ?? r.status)).toEqual([200, 'AADSTS7000215', 200]);
+      expect(relay.tokens.secrets()).toEqual(expect.arrayContaining([first, second, graphToken]));
+      await relay.close();
+      const received = await readFile(path.join(dir, 'received.log'), 'utf8');
+      expect(received.trim().split('\n')).toHaveLength(35);
+      assertNoSecrets(received, 'received CEF');
+    } finally {
+      entra.tokenFor = undefined;
+      await Promise.all([sim.close(), receiver.close()]);
+    }
   });
 });

@@ -60,6 +60,8 @@ export class EntraServer {
   url = '';
   /** Lifetime of issued tokens (seconds). */
   expiresIn = 3599;
+  /** The access token to issue for a client (default: a fresh JWT-shaped one); a resource server's test token. */
+  tokenFor: ((clientId: string) => string) | undefined;
   #apps = new Map<string, EntraApp>();
   #server: https.Server;
 
@@ -174,7 +176,7 @@ export class EntraServer {
       return fail(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const token = registerSecret(`${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ aud: scope.replace(/\/\.default$/, ''), tid: tenantId, appid: clientId, n: randomBytes(8).toString('hex') })}.${randomBytes(32).toString('base64url')}`, 'Entra access token (local)');
+    const token = this.tokenFor?.(clientId) ?? registerSecret(`${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ aud: scope.replace(/\/\.default$/, ''), tid: tenantId, appid: clientId, n: randomBytes(8).toString('hex') })}.${randomBytes(32).toString('base64url')}`, 'Entra access token (local)');
     this.issued.push({ token, clientId, scope });
     record.status = 200;
     return json(200, { token_type: 'Bearer', expires_in: this.expiresIn, ext_expires_in: this.expiresIn, access_token: token });
