@@ -208,7 +208,6 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
             outside++;
             continue;
           }
-          if (placed.at >= p.to) continue; // the window was narrowed: a later window reads it
           if (sent.has(key) || onPage.has(key)) {
             duplicates++;
             continue;

@@ -55,6 +55,8 @@ export interface Drained {
   requests: number;
   errors: string[];
   notices: string[];
+  /** Ids the batches reported as stamped in the future. */
+  suspect: string[];
   /** Largest committed cursor, JSON bytes. */
   maxCursorBytes: number;
 }
@@ -66,7 +68,7 @@ export interface Drained {
  * A run that fails with a RelayError restarts from the committed cursor, up to `maxRuns`.
  */
 export async function drain(client: GraphClient, cursor: Cursor, read: GraphReadOptions, o: { maxRuns?: number; killAfter?: (run: number, batch: number) => boolean; lostCommit?: (run: number, batch: number) => boolean } = {}): Promise<Drained> {
-  const out: Drained = { records: [], keys: [], cursor, runs: 0, batches: 0, requests: 0, errors: [], notices: [], maxCursorBytes: 0 };
+  const out: Drained = { records: [], keys: [], cursor, runs: 0, batches: 0, requests: 0, errors: [], notices: [], suspect: [], maxCursorBytes: 0 };
   for (let run = 0; run < (o.maxRuns ?? 1); run++) {
     out.runs++;
     let inRun = 0;
@@ -76,6 +78,7 @@ export async function drain(client: GraphClient, cursor: Cursor, read: GraphRead
         inRun++;
         out.batches++;
         out.notices.push(...(b.notices ?? []));
+        out.suspect.push(...(b.suspect ?? []).map((r) => r.id));
         for (const r of b.records) {
           out.records.push(r as GraphRecord);
           out.keys.push(versionKey((r as GraphRecord).alert));

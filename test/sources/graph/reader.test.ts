@@ -130,6 +130,7 @@ describe('graph reader', () => {
     // Created in the window, changed "in 2100": delivered now, kept in `sent` so 2100's window drops it.
     for (const a of future) expect(out.keys).toContain(versionKey(a));
     for (const a of future) expect(out.cursor.sent[versionKey(a)]).toBe(Date.parse(a.lastUpdateDateTime));
+    expect(out.suspect.sort()).toEqual(future.map((a) => a.id).sort());
     // Created "in 2100": its window has not come yet.
     for (const a of bornLater) expect(out.keys).not.toContain(versionKey(a));
   });
