@@ -1,4 +1,7 @@
 // One validated schema: every bad setting is named at once, with what is wrong; defaults as documented.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -7,7 +10,9 @@ import { expectRelayErrorSync } from '../support/relay-error.js';
 import { fakeToken } from '../support/secrets.js';
 
 const token = fakeToken('config token');
-const base = { MDCA_PORTAL_URL: 'https://contoso.eu2.portal.cloudappsecurity.com', MDCA_TOKEN: token, SYSLOG_HOST: '10.1.2.3', RELAY_STATE_DIR: '/tmp/x' };
+// A directory no other process can have created (a fixed /tmp path broke when something else made it a file).
+const stateDir = path.join(os.tmpdir(), `relay-load-${randomUUID()}`);
+const base = { MDCA_PORTAL_URL: 'https://contoso.eu2.portal.cloudappsecurity.com', MDCA_TOKEN: token, SYSLOG_HOST: '10.1.2.3', RELAY_STATE_DIR: stateDir };
 
 /** The CONFIG_INVALID message refusing `raw` (fails the test if the configuration loads). */
 function problems(raw: Record<string, string | undefined>, context: 'cli' | 'function' = 'cli'): string {
@@ -24,7 +29,7 @@ describe('configuration', () => {
     expect(c.relay.initialLookbackMs).toBe(2 * 86_400_000);
     expect(c.relay.schedule).toBe('0 */1 * * * *');
     expect(c.relayName).toBe('contoso.eu2.portal.cloudappsecurity.com');
-    expect(c.state).toEqual({ kind: 'directory', dir: '/tmp/x' });
+    expect(c.state).toEqual({ kind: 'directory', dir: stateDir });
   });
 
   it('names every missing setting in one message', () => {
