@@ -111,7 +111,9 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     const timeout = AbortSignal.timeout(timeoutMs);
     const init: RequestInit = {
       method: 'GET',
-      headers: { authorization: auth, accept: 'application/json' },
+      // Without the Prefer header the service shows newer serviceSource members (Defender for Cloud, Sentinel...)
+      // as unknownFutureValue, and refuses them in $filter.
+      headers: { authorization: auth, accept: 'application/json', prefer: 'include-unknown-enum-members' },
       agent,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       redirect: 'manual', // never follow with the token: a redirect is a wrong endpoint

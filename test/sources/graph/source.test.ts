@@ -68,3 +68,16 @@ describe('graph source', () => {
     expect(replay.flatMap((b) => b.records as GraphRecord[]).every((r) => r.kind === 'new')).toBe(true);
   });
 });
+
+describe('graph source and evolvable enums', () => {
+  test('selects and receives serviceSource members added after unknownFutureValue (Defender for Cloud, Sentinel) by their names', async () => {
+    const wanted = ['microsoftDefenderForCloud', 'microsoftSentinel'];
+    const alerts = sim.generate(20, { seed: 9, serviceSources: wanted, start: Date.now() - 2 * HOUR, end: Date.now() - HOUR });
+    const source = createGraphSource(fastClient(sim.url, sim.token), { ...READ, serviceSources: wanted }, () => '');
+    const batches = await collect(source.read({ watermark: Date.now() - 3 * HOUR, sent: {} }, GRAPH_STREAM));
+    const records = batches.flatMap((b) => b.records as GraphRecord[]);
+    expect(records.map((r) => r.alert.id).sort()).toEqual(alerts.map((a) => a.id).sort());
+    expect(new Set(records.map((r) => r.alert.serviceSource))).toEqual(new Set(alerts.map((a) => a.serviceSource)));
+    expect(records.some((r) => r.alert.serviceSource === 'unknownFutureValue')).toBe(false);
+  });
+});
