@@ -79,7 +79,7 @@ beforeAll(async () => {
 
 describe('the guide', () => {
   it('documents the combinations the tests below compile', () => {
-    expect(Object.keys(combinations).sort()).toEqual(['existing-two-vnets', 'expiry-events', 'minimal', 'new-vnet', 'site-private-endpoint']);
+    expect(Object.keys(combinations).sort()).toEqual(['existing-two-vnets', 'expiry-events', 'minimal', 'multi-tenant', 'new-vnet', 'site-private-endpoint']);
   });
 
   it('publishes with the worker runtime set, builds locally, and uses no GNU-only date', () => {
@@ -117,10 +117,10 @@ describe('bicep build-params', () => {
 describe('every documented combination', () => {
   const all = (): Array<[string, Snapshot]> => Object.entries(snaps);
 
-  it('runs one 512 MB instance per function group at most (one relay run at a time)', () => {
+  it('runs one 512 MB instance per function group at most (one relay run at a time); multi-tenant: ceil(tenants / 24)', () => {
     for (const [name, s] of all()) {
       const scale = ((site(s).functionAppConfig as Json).scaleAndConcurrency as Json);
-      expect(scale, name).toEqual({ maximumInstanceCount: 1, instanceMemoryMB: 512 });
+      expect(scale, name).toEqual({ maximumInstanceCount: name === 'multi-tenant' ? 3 : 1, instanceMemoryMB: 512 });
     }
   });
 
@@ -135,12 +135,27 @@ describe('every documented combination', () => {
   });
 
   it('grants no queue role and sets no queue endpoint (nothing uses queues in single-tenant mode)', () => {
-    for (const [name, s] of all()) {
+    for (const [name, s] of all().filter(([n]) => n !== 'multi-tenant')) {
       expect(JSON.stringify(res(s, 'Microsoft.Authorization/roleAssignments')), name).not.toContain(queueRole);
       expect(Object.keys(props(only(s.predictedResources, 'Microsoft.Web/sites/config'))), name).not.toContain('AzureWebJobsStorage__queueServiceUri');
       const groups = JSON.stringify(res(s, 'Microsoft.Network/privateEndpoints'));
       expect(groups, name).not.toContain('"queue"');
     }
+  });
+
+  it('multi-tenant: the queue role on the two fan-out queues only, the queue endpoint privately in the hub zone, the mode setting', () => {
+    const s = snaps['multi-tenant']!;
+    const scopes = res(s, 'Microsoft.Authorization/roleAssignments')
+      .filter((a) => String(props(a).roleDefinitionId).endsWith(queueRole))
+      .map((a) => String(a.id).split('/providers/Microsoft.Authorization/')[0]!.split('/').slice(-2).join('/'))
+      .sort();
+    expect(scopes).toEqual(['queues/relay-tenants', 'queues/relay-tenants-poison']);
+    const settings = props(only(s.predictedResources, 'Microsoft.Web/sites/config'));
+    expect(settings.RELAY_MULTI_TENANT).toBe('true');
+    expect(Object.keys(settings)).toContain('AzureWebJobsStorage__queueServiceUri');
+    const groups = JSON.stringify(res(s, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups'));
+    expect(groups).toContain('privatelink.queue.core.windows.net');
+    expect(res(s, 'Microsoft.Network/privateDnsZones')).toHaveLength(0);
   });
 
   it('audits storage reads, writes and deletes of blobs and tables into the workspace', () => {

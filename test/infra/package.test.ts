@@ -31,7 +31,7 @@ describe('the deployment package', () => {
     const main = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string }).main;
     const pattern = funcIgnore(`*\n!${main}`);
     const entries = files.filter((f) => f.path.startsWith('dist/app/') && pattern(f.path) && f.path.endsWith('.js'));
-    expect(entries.map((f) => path.basename(f.path)).sort()).toEqual(['keyvault-events.js', 'relay.js', 'status.js']);
+    expect(entries.map((f) => path.basename(f.path)).sort()).toEqual(['keyvault-events.js', 'relay.js', 'status.js', 'tenants.js']);
   });
 
   it('stays small: under 1.5 MB of JavaScript, under 8 MB with the source maps, no node_modules', () => {
