@@ -60,6 +60,8 @@ export interface TenantQueue {
 }
 
 const CALL_TIMEOUT_MS = 10_000;
+/** Messages sent concurrently by the dispatcher. */
+const SEND_AT_ONCE = 32;
 
 /** The queue from the host storage settings, as the Functions host resolves the `AzureWebJobsStorage` connection. */
 export function tenantQueue(env: RawSettings, options: { timeoutMs?: number } = {}): TenantQueue {
@@ -91,23 +93,32 @@ export function tenantQueue(env: RawSettings, options: { timeoutMs?: number } = 
   };
   return {
     description: where,
-    send: (messages, ttlSeconds, signal) =>
-      call(
-        `sending ${messages.length} tenant messages`,
+    async send(messages, ttlSeconds, signal) {
+      const q = await call(
+        'opening the queue',
         async (abortSignal) => {
-          main ??= client(TENANT_QUEUE).then(async (q) => {
-            await q.createIfNotExists({ abortSignal });
-            return q;
+          main ??= client(TENANT_QUEUE).then(async (c) => {
+            await c.createIfNotExists({ abortSignal });
+            return c;
           });
-          const q = await main.catch((err: unknown) => {
+          return main.catch((err: unknown) => {
             main = undefined;
             throw err;
           });
-          // One request per message (the service has no batch send); a tenant list of hundreds is sent in parallel.
-          await Promise.all(messages.map((m) => q.sendMessage(encodeTenantMessage(m), { messageTimeToLive: ttlSeconds, abortSignal })));
         },
         signal,
-      ),
+      );
+      // One request per message (the service has no batch send), SEND_AT_ONCE in flight: hundreds of tenants take a
+      // few round trips, each chunk with its own deadline.
+      for (let i = 0; i < messages.length; i += SEND_AT_ONCE) {
+        const chunk = messages.slice(i, i + SEND_AT_ONCE);
+        await call(
+          `sending tenant messages ${i + 1}-${i + chunk.length} of ${messages.length}`,
+          (abortSignal) => Promise.all(chunk.map((m) => q.sendMessage(encodeTenantMessage(m), { messageTimeToLive: ttlSeconds, abortSignal }))),
+          signal,
+        );
+      }
+    },
     poisonCount: (signal) =>
       call(
         `reading the length of ${TENANT_POISON_QUEUE}`,
