@@ -5,7 +5,8 @@
 // The rules:
 //  - Dispatch: one message per enabled tenant per tick, each living long enough for every retry to run to
 //    its time limit (maxDequeueCount x (functionTimeout + visibilityTimeout)), then expiring: a queue that
-//    backs up never grows past one tick's messages per tick and tenant.
+//    backs up holds at most that many ticks' messages per tenant, and once one of them succeeds the older
+//    ones are dropped unrun (below).
 //  - One tenant per message, with its own Relay (lease, checkpoint rows, token, request budget, destination),
 //    built once per worker and kept while the tenant's settings are unchanged.
 //  - One request budget per tenant across instances: a run starts with the receipt times of the requests
@@ -81,7 +82,8 @@ export function createTenantRunner(shared: RawSettings, registry: TenantRegistry
     const key = JSON.stringify(tenant.settings);
     const known = built.get(tenant.name);
     if (known?.key === key) return known.relay;
-    // A changed tenant gets a new Relay; the old one's sender is closed once nothing uses it.
+    // A changed tenant gets a new Relay and the old one's sender is closed now: a run of it still going in this
+    // worker (rare: another message of the same tenant) then fails and is retried from its checkpoint.
     void known?.relay.relay?.close().catch(() => undefined);
     const relay = createTenantRelay(shared, tenant, 'function', overrides);
     built.set(tenant.name, { key, relay });
