@@ -40,6 +40,8 @@ const BROKEN = new Set([REJECTED, DEAD_RECEIVER, HOSTILE]);
 const EXPECTED_ERROR: Record<string, RegExp> = { [REJECTED]: /TOKEN_REJECTED/, [DEAD_RECEIVER]: /SYSLOG_UNREACHABLE/, [HOSTILE]: /API_(UNAVAILABLE|BAD_RESPONSE)/ };
 /** A 51st tenant whose first run is held open, to send it a second message meanwhile. */
 const BUSY = 'busy';
+/** The token REJECTED's API accepts (its vault holds another until the test rotates it). */
+const WANTED = fakeToken('the token the rejected tenant\'s API wants');
 const TABLE = 'relaycheckpoints';
 const host = hostQueueSettings();
 const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as Timer;
@@ -140,7 +142,7 @@ beforeAll(async () => {
     kv.setSecret(`token-${name}`, token);
     const alerts = generateAlerts(ALERTS, { seed: 5000 + i, start: now - 86_400_000, end: now - 60_000 });
     const sim = await startSimulator({
-      tokens: [name === REJECTED ? fakeToken('the token the API wants') : token],
+      tokens: [name === REJECTED ? WANTED : token],
       alerts,
       // Every page holds more records than asked for: a page that contradicts itself is retried, then fails the run.
       faultRule: name === HOSTILE ? () => ({ kind: 'overLimit', extra: 5 }) : undefined,
@@ -296,6 +298,22 @@ describe('a second tick', () => {
     expect(stale.invocations.map((i) => [i.ok, i.logs.join(' ')])).toEqual([[true, `tenant ${tenants[3]!.name}: dropped (stale)`]]);
     expect(tenants[3]!.sim.stats.requests).toBe(before);
   }, 180_000);
+});
+
+describe('a poisoned tenant, fixed', () => {
+  it('succeeds on its next message once its token is rotated in Key Vault, and its poison mark clears', async () => {
+    const registry = tableRegistry({ kind: 'table', tableName: TABLE, connectionString: azurite.connectionString });
+    kv.setSecret(`token-${REJECTED}`, WANTED); // a new version: the provider re-reads it after the next 401
+    expect(await registry.setDisabled(REJECTED, false)).toBe(true);
+    expect(((await status(`tenant=${REJECTED}`)).body as TenantStatusRow).poisoned).toBeDefined();
+    await tenantQueue(process.env).send([{ tenant: REJECTED, enqueuedAt: Date.now() }], 60);
+    const fixed = await drain();
+    expect(fixed.invocations.map((i) => [i.ok, i.dequeueCount])).toEqual([[true, 1]]);
+    expect(fixed.invocations[0]!.logs.join('\n')).toMatch(new RegExp(`relay success sent=${ALERTS} .* tenant=${REJECTED}`));
+    const row = (await status(`tenant=${REJECTED}`)).body as TenantStatusRow;
+    expect([row.state, row.poisoned]).toEqual(['Connected', undefined]);
+    expect(tenants.find((t) => t.name === REJECTED)!.sim.stats.provoked429).toBe(0);
+  }, 120_000);
 });
 
 describe('a message for a tenant whose run is still going', () => {
