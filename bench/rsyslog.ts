@@ -46,10 +46,11 @@ export function rsyslogAvailable(): boolean {
 }
 
 /**
- * `relp`: imrelp with its ruleset on a Direct queue, the configuration under which an ack means the
- * line was written (docs/syslog.md); `tcp`: imtcp on the default main queue.
+ * `tcp`: imtcp, `relp`: imrelp; the input's ruleset on the default main queue (an ack or close means
+ * read / enqueued), or with `ackMeansWritten` on a Direct queue: the line is written before the ack
+ * goes out (docs/syslog.md, "What an acknowledgement means on rsyslog").
  */
-export async function startRsyslog(mode: 'tcp' | 'relp'): Promise<BenchRsyslog> {
+export async function startRsyslog(mode: 'tcp' | 'relp', ackMeansWritten = false): Promise<BenchRsyslog> {
   const root = join(repo, '.tools', 'rsyslog');
   const bin = join(root, 'usr', 'sbin', 'rsyslogd');
   const libDir = join(root, 'usr', 'lib', 'x86_64-linux-gnu');
@@ -68,7 +69,7 @@ export async function startRsyslog(mode: 'tcp' | 'relp'): Promise<BenchRsyslog> 
       `global(workDirectory="${dir}" maxMessageSize="65536")`,
       ...input,
       'template(name="raw" type="string" string="%rawmsg%\\n")',
-      mode === 'relp' ? 'ruleset(name="in" queue.type="Direct") {' : 'ruleset(name="in") {',
+      ackMeansWritten ? 'ruleset(name="in" queue.type="Direct") {' : 'ruleset(name="in") {',
       `  action(type="omfile" file="${file}" template="raw")`,
       '}',
       '',
