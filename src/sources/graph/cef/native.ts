@@ -55,7 +55,7 @@ function techniques(v: unknown): string {
 
 /** `text` only when there is a value: evidence and optional keys are left out when the alert has none. */
 function optional(ev: CefEvent, keyEq: string, v: unknown, limit = DEFAULT_VALUE_LIMIT): void {
-  if (typeof v === 'string' ? v !== '' : typeof v === 'number') ev.text(keyEq, v, limit);
+  if (typeof v === 'string' ? v !== '' : typeof v === 'number' && Number.isFinite(v)) ev.text(keyEq, v, limit);
 }
 
 function optionalInt(ev: CefEvent, keyEq: string, v: number | undefined): void {
