@@ -157,6 +157,16 @@ describe('native mapping', () => {
     expect(parseLine(compat.format({ kind: 'new', alert: XDR })).product).toBe('Defender XDR');
   });
 
+  it('leaves flexString1 to the tenant name the CEF core appends in multi-tenant relays', () => {
+    const f = createGraphFormatter(DEFAULT_GRAPH_CEF_OPTIONS, createCefWriter({ ...OPTS, tenant: 'contoso-eu' }));
+    for (const alert of Object.values(NEW_ALERTS))
+      for (const kind of ['new', 'update'] as const) {
+        const p = parseLine(f.format({ kind, alert })); // the strict parser refuses duplicate keys
+        expect(p.keys.slice(-2)).toEqual(['flexString1Label', 'flexString1']);
+        expect(p.extension.flexString1).toBe('contoso-eu');
+      }
+  });
+
   it('parses in the generic RFC 5424 and RFC 3164 formats too', () => {
     for (const rfc of ['5424', '3164'] as const) {
       const w = createCefWriter({ ...OPTS, format: 'generic', hostname: 'relay-1', syslog: { ...OPTS.syslog, rfc } });
