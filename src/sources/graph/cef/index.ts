@@ -14,6 +14,9 @@ export type { GraphCefOptions, GraphSeverityKey, GraphSeverityMap } from './opti
 export { PRODUCT_BY_SERVICE_SOURCE, GRAPH_VENDOR } from './products.js';
 export { UPDATE_NAME_PREFIX, UPDATE_SIGNATURE_PREFIX } from './native.js';
 
+/** Distinct products whose header override is kept (the known ones are 11). */
+const MAX_CACHED_HEADS = 64;
+
 export interface GraphFormatter {
   /** One CEF line (no line break) for a new alert or an update of one, whatever the record holds. */
   format(record: GraphRecord): string;
@@ -29,11 +32,15 @@ export function createGraphFormatter(options: GraphCefOptions, writer: CefWriter
   const compat = options.compat;
   const native: NativeMapping = { severity: graphSeverity(options.severityMap) };
   const legacy: CompatMapping = { appToken: appTokenizer(writer.options.appNames), severity: severityMapper(writer.options.severityMap) };
+  // One header override per product, built once; bounded, as unknown serviceSource values are the API's to invent.
   const heads = new Map<string, { vendor: string; product: string }>();
   const headOf = (serviceSource: unknown): { vendor: string; product: string } => {
     const product = productOf(serviceSource);
     let head = heads.get(product);
-    if (head === undefined) heads.set(product, (head = { vendor: GRAPH_VENDOR, product }));
+    if (head === undefined) {
+      head = { vendor: GRAPH_VENDOR, product };
+      if (heads.size < MAX_CACHED_HEADS) heads.set(product, head);
+    }
     return head;
   };
 
