@@ -1,6 +1,7 @@
 // Overlaps the stages: while page n is formatted, delivered and committed, page n+1 is already being
 // fetched. At most one page ahead, so memory stays flat; batches still come (and commit) in order.
 // A consumer that stops early leaves at most one fetched page unused (one request of the budget).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Yields `source`'s items while the next one is already being produced. */
 export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
@@ -16,6 +17,11 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
       }
       next = it.next();
       next.catch(() => undefined); // a failure surfaces when awaited above; never unhandled meanwhile
+      // One turn of the event loop before handing page n over: the source's request for page n+1
+      // goes out through a chain of promise callbacks (token, budget, fetch) that the consumer's
+      // synchronous work (formatting a page, starting its delivery) would otherwise delay. The API's
+      // time, not ours, is then the critical path (issue 15: 3 ms less between pages).
+      await nextTurn();
       yield r.value;
     }
   } finally {
