@@ -71,6 +71,8 @@ export interface RelayConfig {
     overlapMs: number;
     timeBudgetShare: number;
     leaseMs: number;
+    /** Most batches in delivery at once (RELAY_DELIVERY_WINDOW); also the most pages a crash re-sends. */
+    deliveryWindow: number;
     heartbeatIntervalMs: number;
   };
   state: StateConfig;

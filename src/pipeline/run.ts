@@ -43,14 +43,14 @@ export interface RelayDeps {
   shouldStop?: () => boolean;
   /** Called after each committed batch (progress display). */
   onProgress?: (p: { dataType: DataType; sent: number; watermark: number }) => void;
-  /** Most batches in delivery at once (default DELIVERY_WINDOW). */
+  /** Most batches in delivery at once (default: config.relay.deliveryWindow, RELAY_DELIVERY_WINDOW). */
   deliveryWindow?: number;
 }
 
 /**
  * Batches in delivery at once: enough to hide a TCP confirmation (close + settle check, about 30 ms)
  * behind the fetches, few enough that memory stays flat and a failure resends little. With the
- * page read ahead, at most DELIVERY_WINDOW + 1 pages are held.
+ * page read ahead, at most DELIVERY_WINDOW + 1 pages are held. The default of RELAY_DELIVERY_WINDOW.
  */
 export const DELIVERY_WINDOW = 4;
 
@@ -119,7 +119,7 @@ async function relayDataType(deps: RelayDeps, dataType: DataType, now: () => num
     }
     logger.info('relay.start', { dataType, from: new Date(cursor.watermark).toISOString(), reason: decision?.reason, overlapIds: Object.keys(cursor.sent).length });
     stage = new DeliveryStage<Cursor>({
-      window: deps.deliveryWindow ?? DELIVERY_WINDOW,
+      window: deps.deliveryWindow ?? deps.config.relay.deliveryWindow ?? DELIVERY_WINDOW,
       signal,
       deliver: (lines, s) => deps.sender.deliver(lines, s),
       commit: (c, n, s) => keeper.commit(c, n, s),

@@ -129,6 +129,7 @@ const TABLE: Record<string, Entry> = {
   },
   RELAY_STATE_DIR: { bad: [() => aFile] },
   RELAY_LOGS_DIR: { bad: [() => aFile] },
+  RELAY_DELIVERY_WINDOW: { bad: ['0', '17', '2.5', 'many'] },
   RELAY_TENANT_CONCURRENCY: { bad: ['0', '501', '1.5', 'all'] },
   RELAY_MULTI_TENANT: { bad: ['yes', '1', 'on'] },
   AZURE_CLIENT_ID: { bad: ['abc', '00000000-0000-0000-0000-00000000000', '{00000000-0000-0000-0000-000000000000}'] },
