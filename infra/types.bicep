@@ -79,6 +79,8 @@ type relaySettings = {
   RELAY_OVERLAP: string?
   RELAY_TIME_BUDGET: string?
   RELAY_LEASE: string?
+  @description('Pages on their way to the receiver at once, 1-16 (default 4); also the most a crash re-sends.')
+  RELAY_DELIVERY_WINDOW: string?
   HEARTBEAT_INTERVAL: string?
 }
 
