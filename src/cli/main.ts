@@ -1,63 +1,41 @@
 // `mdca-siem-relay`: parse arguments, build the relay, dispatch to a command. Returns the exit code.
-import { CronExpressionParser } from 'cron-parser';
 import { loadConfig } from '../config/load.js';
 import type { RelayConfig } from '../config/types.js';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { runChecks } from './check.js';
-import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type Logger } from '../ops/logger.js';
+import type { Logger } from '../ops/logger.js';
 import { createRelay, createStore, type Relay } from '../pipeline/relay.js';
 import { statusView } from '../pipeline/status-view.js';
 import { summaryLine } from '../pipeline/summary.js';
 import { rotateTokenCommand } from './rotate-token.js';
 import { parseCli, parseTime, USAGE, type CliArgs } from './args.js';
+import { cronSchedule, EXIT, processLogger, sleepUntil, stopOnSignals } from './process.js';
 import { terminalProgress } from './progress.js';
+
+export { EXIT } from './process.js';
 import { runTenantsCommand, tenantsCommand, tenantStatusCommand } from './tenants.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
 function logger(config: RelayConfig, secrets: () => readonly string[]): Logger {
-  const sinks = [stderrSink];
-  if (config.logsDir) sinks.push(rotatingFileSink(config.logsDir));
-  return createLogger(sinks, { redact: secretRedactor(secrets), level: (process.env.RELAY_LOG_LEVEL as 'debug' | undefined) ?? 'info' });
-}
-
-async function sleepUntil(when: number, stopped: () => boolean): Promise<void> {
-  while (!stopped() && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
-}
-
-/** The run loop's schedule. loadConfig has already checked RELAY_SCHEDULE as NCRONTAB; this keeps any
- *  disagreement with cron-parser a named configuration error rather than a crash. */
-function cronSchedule(expression: string): ReturnType<typeof CronExpressionParser.parse> {
-  try {
-    return CronExpressionParser.parse(expression, { tz: 'UTC' });
-  } catch (err) {
-    throw new RelayError('CONFIG_INVALID', 'config', `RELAY_SCHEDULE: "${expression}" is not a schedule the run loop can follow (${(err as Error).message})`);
-  }
+  return processLogger(process.env.RELAY_LOG_LEVEL, secrets, config.logsDir);
 }
 
 async function run(relay: Relay, log: Logger, once: boolean): Promise<number> {
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-    log.info('relay.stopping', { reason: 'signal' });
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = stopOnSignals(log);
+  const stopped = signals.stopped;
   try {
     const schedule = cronSchedule(relay.config.relay.schedule);
     for (;;) {
       const progress = terminalProgress(process.stderr, Date.now());
-      const summary = await relay.run({ logger: log, shouldStop: () => stop, onProgress: (p) => progress.update(p) });
+      const summary = await relay.run({ logger: log, shouldStop: stopped, onProgress: (p) => progress.update(p) });
       progress.done();
       if (once) console.log(summaryLine(summary));
       if (once) return summary.outcome === 'success' ? EXIT.ok : EXIT.failed;
-      if (stop) return EXIT.ok;
-      await sleepUntil(schedule.next().getTime(), () => stop);
-      if (stop) return EXIT.ok;
+      if (stopped()) return EXIT.ok;
+      await sleepUntil(schedule.next().getTime(), stopped);
+      if (stopped()) return EXIT.ok;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
   }
 }
 

@@ -1,10 +1,8 @@
 // The CLI's multi-tenant commands: `tenants add|list|remove|disable|enable` (the registry file with
 // --tenants FILE, else the checkpoint table), `run --tenants FILE` (every tenant in this process,
 // RELAY_TENANT_CONCURRENCY at once) and `status --tenants FILE` (one row per tenant).
-import { CronExpressionParser } from 'cron-parser';
 import { loadSharedSettings, type RawSettings } from '../config/load.js';
 import { describeError, RelayError } from '../errors.js';
-import { createLogger, rotatingFileSink, secretRedactor, stderrSink, type LineSink, type Logger } from '../ops/logger.js';
 import { createStore } from '../pipeline/relay.js';
 import { tenantStatusRow, type TenantStatusRow } from '../pipeline/status-view.js';
 import { summaryLine } from '../pipeline/summary.js';
@@ -12,8 +10,8 @@ import { closeTenants, createTenantRelay, runTenants, runTenantsContinuously, te
 import { NOT_INHERITED, tenantConfig } from '../tenants/config.js';
 import { checkTenant, fileRegistry, parseTenantFile, tableRegistry, type Tenant, type TenantRegistry } from '../tenants/registry.js';
 import type { CliArgs } from './args.js';
+import { cronSchedule, EXIT, processLogger, sleepUntil, stopOnSignals } from './process.js';
 
-const EXIT = { ok: 0, failed: 1 } as const;
 
 function registryFor(args: CliArgs): TenantRegistry {
   if (args.tenantsFile) return fileRegistry(args.tenantsFile);
@@ -92,13 +90,6 @@ async function buildAll(args: CliArgs): Promise<TenantRelay[]> {
   return built;
 }
 
-function processLogger(settings: RawSettings, secrets: () => readonly string[], logsDir: string | undefined): Logger {
-  const sinks: LineSink[] = [stderrSink];
-  if (logsDir) sinks.push(rotatingFileSink(logsDir));
-  // One redactor over every tenant's secrets: tenant A's token is masked in B's lines as well.
-  return createLogger(sinks, { redact: secretRedactor(secrets), level: (settings.RELAY_LOG_LEVEL as 'debug' | undefined) ?? 'info' });
-}
-
 export function resultLine(r: TenantResult): string {
   if (r.summary) return `tenant ${r.tenant}: ${summaryLine(r.summary)}`;
   return `tenant ${r.tenant}: ${r.outcome}${r.error ? ` error=${describeError(r.error)}` : ''}`;
@@ -109,20 +100,16 @@ export async function runTenantsCommand(args: CliArgs, out: NodeJS.WritableStrea
   const { tenantConcurrency } = loadSharedSettings(args.settings, 'cli');
   const list = await buildAll(args);
   const first = list[0]!.relay!.config;
-  const log = processLogger(env, () => tenantSecrets(list), first.logsDir);
+  // One redactor over every tenant's secrets: tenant A's token is masked in B's lines as well.
+  const log = processLogger(env.RELAY_LOG_LEVEL, () => tenantSecrets(list), first.logsDir);
   // A tenant brings these itself (docs/multi-tenant.md, Never inherited): a shared one is not used.
   const ignored = NOT_INHERITED.filter((name) => args.settings[name] !== undefined);
   if (ignored.length > 0) log.warn('tenants.shared-setting-ignored', { settings: ignored, why: 'each tenant brings its own' });
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-    log.info('relay.stopping', { reason: 'signal' });
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = stopOnSignals(log);
+  const stopped = signals.stopped;
   try {
     if (args.once) {
-      const results = await runTenants(list, { concurrency: tenantConcurrency, logger: log, shouldStop: () => stop });
+      const results = await runTenants(list, { concurrency: tenantConcurrency, logger: log, shouldStop: stopped });
       for (const r of results) out.write(resultLine(r) + '\n');
       out.write(`tenants ${results.length}: ${count(results)}\n`);
       return results.some((r) => r.outcome === 'failure' || r.outcome === 'partial') ? EXIT.failed : EXIT.ok;
@@ -132,17 +119,14 @@ export async function runTenantsCommand(args: CliArgs, out: NodeJS.WritableStrea
     await runTenantsContinuously(list, {
       concurrency: tenantConcurrency,
       logger: log,
-      shouldStop: () => stop,
-      nextRun: (now) => CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(now) }).next().getTime(),
-      waitUntil: async (when) => {
-        while (!stop && Date.now() < when) await new Promise((r) => setTimeout(r, Math.min(500, when - Date.now())));
-      },
+      shouldStop: stopped,
+      nextRun: (now) => cronSchedule(expression, now).next().getTime(),
+      waitUntil: (when) => sleepUntil(when, stopped),
       onResult: (r) => (r.outcome === 'success' ? log.info('tenant.run', { tenant: r.tenant, summary: resultLine(r) }) : log.warn('tenant.run', { tenant: r.tenant, summary: resultLine(r) })),
     });
     return EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
     await closeTenants(list);
   }
 }

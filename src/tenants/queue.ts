@@ -6,6 +6,7 @@
 //
 // A message names the tenant and when it was sent, nothing else: the tenant's settings are read from the
 // registry when it runs (so a change made between tick and run applies), and no secret ever sits in a queue.
+import { setMaxListeners } from 'node:events';
 import type { QueueClient } from '@azure/storage-queue';
 import type { RawSettings } from '../config/load.js';
 import { RelayError } from '../errors.js';
@@ -82,6 +83,8 @@ export function tenantQueue(env: RawSettings, options: { timeoutMs?: number } = 
   let main: Promise<QueueClient> | undefined;
   const call = async <T>(what: string, run: (abortSignal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     const abortSignal = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    // A chunk's SEND_AT_ONCE requests each listen on it: not a leak, so no MaxListenersExceededWarning.
+    setMaxListeners(SEND_AT_ONCE + 1, abortSignal);
     try {
       return await run(abortSignal);
     } catch (err) {
