@@ -43,7 +43,8 @@ Commands:
   tenants add NAME --set SETTING=VALUE ...
   tenants remove|disable|enable NAME
                       Manage the tenant registry (--tenants FILE, else the checkpoint table);
-                      run --tenants FILE and status --tenants FILE relay or show every tenant
+                      run --tenants FILE and status --tenants FILE relay or show every tenant;
+                      status with RELAY_MULTI_TENANT=true shows the checkpoint table's tenants
                       (docs/multi-tenant.md)
   help                This text
 

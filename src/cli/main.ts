@@ -5,6 +5,7 @@ import { describeError, isRelayError, RelayError } from '../errors.js';
 import { runChecks } from './check.js';
 import type { Logger } from '../ops/logger.js';
 import { createRelay, createStore, type Relay } from '../pipeline/relay.js';
+import { multiTenantMode } from '../pipeline/fanout.js';
 import { statusView } from '../pipeline/status-view.js';
 import { summaryLine } from '../pipeline/summary.js';
 import { rotateTokenCommand } from './rotate-token.js';
@@ -47,7 +48,8 @@ async function dispatch(args: CliArgs): Promise<number> {
   // Multi-tenant (docs/multi-tenant.md): the registry's commands, and run/status over every tenant.
   if (args.command === 'tenants') return tenantsCommand(args, process.stdout);
   if (args.tenantsFile && args.command === 'run') return runTenantsCommand(args, process.stdout, process.env);
-  if (args.tenantsFile && args.command === 'status') return tenantStatusCommand(args, process.stdout);
+  // Without a file, status follows the Function's mode: a multi-tenant deployment has no single relay to show.
+  if (args.command === 'status' && (args.tenantsFile || multiTenantMode(args.settings))) return tenantStatusCommand(args, process.stdout);
   if (args.tenantsFile) throw new RelayError('CONFIG_INVALID', 'config', `--tenants: is for run, status and tenants, not ${args.command}`);
   if (args.command === 'check') return runChecks(args.settings, { sendTestEvent: args.sendTestEvent, out: process.stdout });
   const config = loadConfig(args.settings, 'cli');

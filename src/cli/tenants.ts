@@ -1,6 +1,7 @@
 // The CLI's multi-tenant commands: `tenants add|list|remove|disable|enable` (the registry file with
 // --tenants FILE, else the checkpoint table), `run --tenants FILE` (every tenant in this process,
-// RELAY_TENANT_CONCURRENCY at once) and `status --tenants FILE` (one row per tenant).
+// RELAY_TENANT_CONCURRENCY at once) and `status --tenants FILE`, or `status` with RELAY_MULTI_TENANT=true
+// for the checkpoint table (one row per tenant).
 import { loadSharedSettings, type RawSettings } from '../config/load.js';
 import { describeError, RelayError } from '../errors.js';
 import { createStore } from '../pipeline/relay.js';
@@ -137,14 +138,21 @@ function count(results: TenantResult[]): string {
   return [...by].map(([k, v]) => `${v} ${k}`).join(', ');
 }
 
-/** `status --tenants FILE [--json]`: one row per tenant (state, lag, last error). */
+/**
+ * `status --tenants FILE [--json]`, or `status` with RELAY_MULTI_TENANT=true (the Function's registry in the
+ * checkpoint table): one row per tenant (state, lag, last error, poisoned).
+ */
 export async function tenantStatusCommand(args: CliArgs, out: NodeJS.WritableStream): Promise<number> {
-  const tenants = await parseTenantFile(args.tenantsFile!);
+  const fromFile = args.tenantsFile !== undefined;
+  const tenants = fromFile ? await parseTenantFile(args.tenantsFile!) : await registryFor(args).list();
+  // A table's tenant runs with the Function's app settings, not this shell's: as for `tenants add`, a
+  // stand-in receiver replaces a missing shared SYSLOG_HOST (status sends nothing).
+  const shared = fromFile ? args.settings : { SYSLOG_HOST: 'shared-receiver.invalid', ...args.settings };
   const now = Date.now();
   const rows = await Promise.all(
     tenants.map((t) => {
       try {
-        const config = tenantConfig(args.settings, t, 'cli');
+        const config = tenantConfig(shared, t, fromFile ? 'cli' : 'function');
         return tenantStatusRow(t, config, createStore(config), now);
       } catch (err) {
         const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'config', describeError(err));

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../support/azurite.js';
 import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator } from '../../src/simulator/server.js';
+import { createStore } from '../../src/pipeline/relay.js';
+import { tenantConfig } from '../../src/tenants/config.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { externalIdOf } from '../support/external-ids.js';
 import { startRsyslog } from '../support/rsyslog.js';
@@ -115,6 +117,39 @@ describe('tenants on the checkpoint table (Azurite)', () => {
     expect(JSON.parse(list.stdout)).toEqual([{ name: 'contoso', disabled: true, settings: ['MDCA_PORTAL_URL', 'MDCA_TOKEN_SECRET_URI'] }]);
     expect((await runCli(['tenants', 'remove', 'contoso'], env)).code).toBe(0);
     expect((await runCli(['tenants', 'list'], env)).stdout).toBe('');
+  });
+
+  it('status with RELAY_MULTI_TENANT=true shows the table\'s tenants; without it, status is the one relay\'s', async () => {
+    const env = { AzureWebJobsStorage: azurite.connectionString, RELAY_CHECKPOINT_TABLE: 'statustenants' };
+    for (const name of ['contoso', 'fabrikam']) {
+      const add = await runCli(['tenants', 'add', name, '--set', `MDCA_PORTAL_URL=https://${name}.eu2.portal.cloudappsecurity.com`, '--set', `MDCA_TOKEN_SECRET_URI=https://kv-relay.vault.azure.net/secrets/${name}`], env);
+      expect(add.code, add.stderr).toBe(0);
+    }
+    expect((await runCli(['tenants', 'disable', 'fabrikam'], env)).code).toBe(0);
+    // What a failing fan-out run leaves in contoso's own status record (the Function's settings, in this process).
+    const contoso = tenantConfig({ ...env, SYSLOG_HOST: '127.0.0.1' }, { name: 'contoso', settings: { MDCA_PORTAL_URL: 'https://contoso.eu2.portal.cloudappsecurity.com', MDCA_TOKEN_SECRET_URI: 'https://kv-relay.vault.azure.net/secrets/contoso' } }, 'function');
+    await createStore(contoso).updateStatus(() => ({ relayName: contoso.relayName, createdAt: 1, lastError: { at: 2, code: 'TOKEN_REJECTED', stage: 'source', message: 'the API rejected the token (401)' }, poisoned: { at: 3, attempts: 5, code: 'TOKEN_REJECTED' } }));
+
+    const multi = { ...env, RELAY_MULTI_TENANT: 'true' };
+    const json = await runCli(['status', '--json'], multi);
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as Array<{ tenant: string; state: string; lastError?: { code: string }; poisoned?: { attempts: number } }>;
+    expect(rows.map((r) => [r.tenant, r.state, r.lastError?.code, r.poisoned?.attempts])).toEqual([
+      ['contoso', 'Connection error', 'TOKEN_REJECTED', 5],
+      ['fabrikam', 'disabled', undefined, undefined],
+    ]);
+    const table = await runCli(['status'], multi);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^TENANT +STATE +LAG +LAST ERROR\ncontoso .*TOKEN_REJECTED: the API rejected the token \(401\)\nfabrikam +disabled /);
+
+    // No registry in use: the single relay's status as before (it needs the one relay's portal), not the table.
+    const single = await runCli(['status', '--json'], { ...env, MDCA_PORTAL_URL: 'https://single.eu2.portal.cloudappsecurity.com', MDCA_TOKEN: token, SYSLOG_HOST: '127.0.0.1', RELAY_STATE_DIR: path.join(dir, 'single-state') });
+    expect(single.code, single.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(single.stdout))).toBe(false);
+    expect(single.stdout).not.toMatch(/contoso/);
+    const noStorage = await runCli(['status'], { RELAY_MULTI_TENANT: 'true' });
+    expect(noStorage.code).toBe(2);
+    expect(noStorage.stderr).toMatch(/AzureWebJobsStorage: is required for the checkpoint table/);
   });
 
   it('without storage settings, says which to set', async () => {
