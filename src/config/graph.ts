@@ -1,9 +1,10 @@
 // The Microsoft Graph source's settings (RELAY_SOURCE=graph): parsers, and the checks that span several
 // settings (which credential, which cloud). load.ts calls these; the names are the public contract.
+import { DEFAULT_GRAPH_SEVERITY_MAP, validateGraphCefOptions, type GraphSeverityMap } from '../sources/graph/cef/options.js';
 import { SERVICE_SOURCES } from '../sources/graph/types.js';
 import { isKeyVaultReference } from '../secrets/keyvault-uri.js';
 import { normalizeApiToken } from '../secrets/static-token.js';
-import { duration, guid, integer, oneOf, text, type Field } from './fields.js';
+import { duration, guid, integer, jsonObject, oneOf, text, type Field } from './fields.js';
 import type { GraphAuthConfig, GraphConfig } from './types.js';
 
 /**
@@ -82,6 +83,17 @@ const serviceSources: Field<string[] | 'all'> = (v = 'microsoftDefenderForCloudA
   return items.map((s) => CANONICAL.get(s.toLowerCase())!);
 };
 
+/**
+ * Graph severity → CEF severity, a JSON object; a severity left out keeps its default, so `{"high":10}`
+ * changes one band. Checked by the mapping's own validation (integers 0..10, known severities only).
+ */
+const severityMap: Field<GraphSeverityMap> = (v, fail) => {
+  const given = jsonObject(JSON.stringify(DEFAULT_GRAPH_SEVERITY_MAP))(v, fail);
+  const map = { ...DEFAULT_GRAPH_SEVERITY_MAP, ...given };
+  for (const problem of validateGraphCefOptions({ compat: true, severityMap: map })) fail(problem.replace(/^severityMap\./, ''));
+  return map;
+};
+
 export const GRAPH_FIELDS = {
   RELAY_SOURCE: oneOf(['mdca', 'graph'] as const, 'mdca'),
   GRAPH_ENDPOINT: graphEndpoint,
@@ -94,6 +106,7 @@ export const GRAPH_FIELDS = {
   GRAPH_SERVICE_SOURCES: serviceSources,
   GRAPH_ALERT_UPDATES: boolean(true),
   GRAPH_CEF_COMPAT: boolean(true),
+  GRAPH_CEF_SEVERITY_MAP: severityMap,
   // 150/min per app per tenant for alert operations (learn.microsoft.com/graph/throttling-limits#security-detections-and-incidents-service-limits).
   GRAPH_REQUESTS_PER_MINUTE: integer(150, 1, 6000),
   GRAPH_REQUEST_TIMEOUT: duration('PT60S', { min: 1000, max: 10 * MINUTE, why: 'the time one Graph request may take (PT0S would abort every request; more than 10 minutes is a unit mistake)' }),
@@ -151,6 +164,7 @@ export function graphConfig(p: GraphParsed, env: { clientId?: string; proxy?: st
     serviceSources: p.GRAPH_SERVICE_SOURCES,
     alertUpdates: p.GRAPH_ALERT_UPDATES,
     cefCompat: p.GRAPH_CEF_COMPAT,
+    cefSeverityMap: p.GRAPH_CEF_SEVERITY_MAP,
     requestsPerMinute: p.GRAPH_REQUESTS_PER_MINUTE,
     requestTimeoutMs: p.GRAPH_REQUEST_TIMEOUT,
     settleMs: p.GRAPH_SETTLE_MARGIN,

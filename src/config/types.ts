@@ -35,6 +35,8 @@ export interface GraphConfig {
   alertUpdates: boolean;
   /** Defender for Cloud Apps alerts written as the legacy source wrote them. */
   cefCompat: boolean;
+  /** GRAPH_CEF_SEVERITY_MAP: Graph severity → CEF severity (the Graph mapping; compat mode keeps the legacy map). */
+  cefSeverityMap: Record<'informational' | 'low' | 'medium' | 'high' | 'unknown', number>;
   requestsPerMinute: number;
   requestTimeoutMs: number;
   /** A window ends this long before the read starts (GRAPH_SETTLE_MARGIN). */

@@ -144,6 +144,7 @@ const TABLE: Record<string, Entry> = {
   GRAPH_SERVICE_SOURCES: { bad: [graph('microsoftDefenderForCloudApp'), graph(','), graph('all,microsoftDefenderForEndpoint'), graph('microsoftDefenderForEndpoint;microsoftDefenderForIdentity')] },
   GRAPH_ALERT_UPDATES: { bad: [graph('yes'), graph('1'), graph('on')] },
   GRAPH_CEF_COMPAT: { bad: [graph('no'), graph('0'), graph('legacy')] },
+  GRAPH_CEF_SEVERITY_MAP: { bad: [graph('{"high":11}'), graph('{"high":8.5}'), graph('{"low":"3"}'), graph('{"critical":9}'), graph('{"medium":-1}'), graph('[1,3,6,8,3]'), graph('high=8')] },
   GRAPH_REQUESTS_PER_MINUTE: { bad: [graph('0'), graph('151.5'), graph('1e2'), graph('6001'), graph('many')] },
   GRAPH_REQUEST_TIMEOUT: { bad: [graph('PT0S'), graph('PT11M'), graph('60')] },
   GRAPH_SETTLE_MARGIN: { bad: [graph('PT61M'), graph('-PT1M'), graph('2 minutes')] },
@@ -279,6 +280,9 @@ describe('RELAY_SOURCE=graph', () => {
     expect(sources('MicrosoftDefenderForEndpoint, microsoftdefenderforidentity')).toEqual(['microsoftDefenderForEndpoint', 'microsoftDefenderForIdentity']);
     expect(sources('ALL')).toBe('all');
     expect(loadConfig({ ...graphBase, GRAPH_ALERT_UPDATES: 'FALSE', GRAPH_CEF_COMPAT: 'false' }, 'cli').graph).toMatchObject({ alertUpdates: false, cefCompat: false });
+    // A severity left out keeps its default; none given is the default map.
+    expect(loadConfig({ ...graphBase, GRAPH_CEF_SEVERITY_MAP: '{"high":10,"unknown":0}' }, 'cli').graph!.cefSeverityMap).toEqual({ informational: 1, low: 3, medium: 6, high: 10, unknown: 0 });
+    expect(loadConfig(graphBase, 'cli').graph!.cefSeverityMap).toEqual({ informational: 1, low: 3, medium: 6, high: 8, unknown: 3 });
   });
 });
 
