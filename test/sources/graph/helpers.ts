@@ -2,29 +2,14 @@
 // simulator, and a "relay" that drains batches like the pipeline (deliver, then commit the cursor,
 // through JSON as a store would), optionally killed after a given batch.
 import { isRelayError } from '../../../src/errors.js';
-import type { TokenProvider } from '../../../src/secrets/types.js';
 import { createGraphClient, type GraphClient, type GraphClientOptions } from '../../../src/sources/graph/client.js';
 import { readWindows, type GraphReadOptions } from '../../../src/sources/graph/reader.js';
 import { versionKey } from '../../../src/sources/graph/sent-keys.js';
 import type { GraphRecord } from '../../../src/sources/graph/types.js';
 import type { Cursor } from '../../../src/sources/types.js';
+import { scriptedToken } from '../../support/scripted-token.js';
 
-export function bearer(token: string, onRefresh?: () => string | undefined): TokenProvider & { refreshes: number } {
-  let current = token;
-  const p = {
-    refreshes: 0,
-    authorization: () => Promise.resolve(`Bearer ${current}`),
-    refresh: () => {
-      p.refreshes++;
-      const next = onRefresh?.();
-      if (next === undefined || next === current) return Promise.resolve(false);
-      current = next;
-      return Promise.resolve(true);
-    },
-    secrets: () => [current],
-  };
-  return p;
-}
+export const bearer = (token: string, onRefresh?: () => string | undefined) => scriptedToken('Bearer', token, onRefresh);
 
 /** A client with fast retries (the backoff shape is tested on its own), a loose budget and its own budget scope. */
 export function fastClient(endpoint: string, token: string, o: Partial<GraphClientOptions> = {}): GraphClient {

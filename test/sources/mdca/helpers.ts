@@ -5,24 +5,9 @@ import { createMdcaClient, type MdcaClient, type MdcaClientOptions } from '../..
 import { readBatches, type ReaderTuning } from '../../../src/sources/mdca/reader.js';
 import type { Cursor, ReadOptions } from '../../../src/sources/mdca/source-types.js';
 import type { DataType } from '../../../src/sources/mdca/types.js';
-import type { TokenProvider } from '../../../src/secrets/types.js';
+import { scriptedToken } from '../../support/scripted-token.js';
 
-export function staticToken(token: string, onRefresh?: () => string | undefined): TokenProvider & { refreshes: number } {
-  let current = token;
-  const p = {
-    refreshes: 0,
-    authorization: () => Promise.resolve(`Token ${current}`),
-    refresh: () => {
-      p.refreshes++;
-      const next = onRefresh?.();
-      if (next === undefined || next === current) return Promise.resolve(false);
-      current = next;
-      return Promise.resolve(true);
-    },
-    secrets: () => [current],
-  };
-  return p;
-}
+export const staticToken = (token: string, onRefresh?: () => string | undefined) => scriptedToken('Token', token, onRefresh);
 
 /** A client with fast retries: the backoff shape is tested on its own (retry-policy.test.ts). */
 export function fastClient(url: string, o: Partial<MdcaClientOptions> = {}): MdcaClient {
