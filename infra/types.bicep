@@ -41,6 +41,8 @@ type relaySettings = {
   GRAPH_SERVICE_SOURCES: string?
   GRAPH_ALERT_UPDATES: ('true' | 'false')?
   GRAPH_CEF_COMPAT: ('true' | 'false')?
+  @description('JSON object, Graph severity to CEF severity 0-10, e.g. {"high":10}; left-out severities keep their defaults.')
+  GRAPH_CEF_SEVERITY_MAP: string?
   GRAPH_REQUESTS_PER_MINUTE: string?
   GRAPH_REQUEST_TIMEOUT: string?
   @description('ISO-8601 duration, default PT2M: how far in the past each read window ends.')
