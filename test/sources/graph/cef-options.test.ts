@@ -9,7 +9,12 @@ import {
   validateGraphCefOptions,
   type GraphCefOptions,
 } from '../../../src/sources/graph/cef/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { createTokens } from '../../../src/pipeline/relay.js';
+import { createSource } from '../../../src/sources/index.js';
+import { GRAPH_STREAM } from '../../../src/sources/graph/types.js';
 import { parseLine } from '../../support/cef-parser.js';
+import { fakeToken } from '../../support/secrets.js';
 import { expectRelayErrorSync } from '../../support/relay-error.js';
 import { MDE } from './cef-fixtures/alerts.js';
 
@@ -57,5 +62,22 @@ describe('severity map', () => {
 
   it('maps unknown, unknownFutureValue, missing and any other value to the map\'s unknown', () => {
     for (const s of ['unknown', 'unknownFutureValue', undefined, null, 'HIGH', 'critical', 2, {}, ['high']]) expect(sev(s), String(s)).toBe('4');
+  });
+});
+
+describe('GRAPH_CEF_SEVERITY_MAP', () => {
+  // The setting as the relay takes it: loaded, then through the source the relay builds (src/sources/index.ts).
+  const severityOf = (extra: Record<string, string>, severity: string): string => {
+    const config = loadConfig({ RELAY_SOURCE: 'graph', GRAPH_TOKEN: fakeToken('graph severity map'), SYSLOG_HOST: '127.0.0.1', RELAY_STATE_DIR: '/nonexistent/unused', ...extra }, 'cli');
+    const { source } = createSource(config, { tokens: createTokens(config), writer: createCefWriter(config.cef) });
+    return parseLine(source.format(GRAPH_STREAM, { kind: 'new', alert: { ...MDE, severity } as typeof MDE })).severity;
+  };
+
+  it('changes the CEF severity of a Graph line; a severity left out keeps its default', () => {
+    const map = JSON.stringify({ high: 10, informational: 0 });
+    expect(['high', 'informational', 'medium'].map((s) => severityOf({ GRAPH_CEF_SEVERITY_MAP: map }, s))).toEqual(['10', '0', '6']);
+    expect(['high', 'informational', 'medium'].map((s) => severityOf({}, s))).toEqual(['8', '1', '6']);
+    // Not only in the Graph mapping: compatibility mode touches Defender for Cloud Apps alerts alone (MDE here).
+    expect(severityOf({ GRAPH_CEF_SEVERITY_MAP: map, GRAPH_CEF_COMPAT: 'false' }, 'high')).toBe('10');
   });
 });
