@@ -10,7 +10,8 @@ import { generateAlerts } from '../../src/simulator/fixtures.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { assertNoSecretsInDir } from '../support/secret-scan.js';
 import { countExternalIds } from '../support/external-ids.js';
-import { runCli, spawnCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { runAndKill } from '../support/kill-mid-run.js';
 import { fakeToken } from '../support/secrets.js';
 import { startSyslogNg, type Receiver } from '../support/syslog-ng.js';
 
@@ -47,24 +48,7 @@ afterAll(async () => {
 describe('a backfill killed with SIGKILL 20 times', () => {
   it('delivers every alert at least once, with at most the delivery window of duplicates per kill', async () => {
     let killedMidRun = 0;
-    for (let i = 0; i < KILLS; i++) {
-      const child = spawnCli(['run', '--once'], env);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      // Kill at a random instant after this run has started delivering (not while Node is still
-      // starting), so each kill lands mid-backfill: between a delivery and its commit, or inside one.
-      const seen = (await syslog.lines()).length;
-      const delivering = (async () => {
-        while ((await syslog.lines()).length <= seen) await new Promise((r) => setTimeout(r, 10));
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 120)));
-        return 'kill' as const;
-      })();
-      const outcome = await Promise.race([exited.then(() => 'exited' as const), delivering]);
-      if (outcome === 'kill') {
-        child.kill('SIGKILL');
-        killedMidRun++;
-      }
-      await exited;
-    }
+    for (let i = 0; i < KILLS; i++) if (await runAndKill(env, syslog)) killedMidRun++;
     const final = await runCli(['run', '--once'], env);
     expect(final.code, `final run: ${final.stdout}\n${final.stderr.slice(-2000)}`).toBe(0);
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_SIZE } from '../../src/sources/graph/reader.js';
 import { startGraphSimulator, type GraphSimulator } from '../../src/simulator/graph/index.js';
-import { runCli, spawnCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { runAndKill } from '../support/kill-mid-run.js';
 import { graphRelaySettings, tallyGraphLines } from '../support/graph-lines.js';
 import { assertNoSecretsInDir } from '../support/secret-scan.js';
 import { fakeToken } from '../support/secrets.js';
@@ -49,24 +50,6 @@ function fragmentsOf(lines: readonly string[]): Set<string> {
   return out;
 }
 
-/** One `run --once`, killed with SIGKILL at a random instant once it has started delivering; true when killed. */
-async function runAndKill(): Promise<boolean> {
-  const child = spawnCli(['run', '--once'], env);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Kill at a random instant after this run has started delivering (not while Node is still starting),
-  // so each kill lands mid-read: between a delivery and its commit, or inside one.
-  const seen = (await syslog.lines()).length;
-  const delivering = (async () => {
-    while ((await syslog.lines()).length <= seen) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 120)));
-    return 'kill' as const;
-  })();
-  const outcome = await Promise.race([exited.then(() => 'exited' as const), delivering]);
-  if (outcome === 'kill') child.kill('SIGKILL');
-  await exited;
-  return outcome === 'kill';
-}
-
 async function cleanRun(): Promise<void> {
   const r = await runCli(['run', '--once'], env);
   expect(r.code, `clean run: ${r.stdout}\n${r.stderr.slice(-2000)}`).toBe(0);
@@ -75,11 +58,11 @@ async function cleanRun(): Promise<void> {
 describe('a Graph backfill and its updates killed with SIGKILL', () => {
   it('delivers every alert and every update at least once, with at most one page duplicated per kill (RELAY_DELIVERY_WINDOW=1)', async () => {
     let killedMidRun = 0;
-    for (let i = 0; i < KILLS; i++) if (await runAndKill()) killedMidRun++;
+    for (let i = 0; i < KILLS; i++) if (await runAndKill(env, syslog)) killedMidRun++;
     await cleanRun();
     // Updates of alerts already delivered: each must come as an update event.
     const updated = sim.updateAlerts({ count: UPDATES, seed: 3 }, { status: 'resolved', classification: 'falsePositive' }).map((a) => a.id);
-    for (let i = 0; i < UPDATE_KILLS; i++) if (await runAndKill()) killedMidRun++;
+    for (let i = 0; i < UPDATE_KILLS; i++) if (await runAndKill(env, syslog)) killedMidRun++;
     await cleanRun();
 
     const lines = await syslog.waitForLines(TOTAL + UPDATES, 30_000);
