@@ -52,9 +52,10 @@ async function graphSource(now: number): Promise<DemoSource> {
   return {
     url: sim.url,
     banner: `Graph alerts_v2 simulator at ${sim.url} with 24 alerts from six Defender products over the last 36 hours`,
-    env: { RELAY_SOURCE: 'graph', GRAPH_ENDPOINT: sim.url, GRAPH_TOKEN: DEMO_TOKEN, GRAPH_SERVICE_SOURCES: 'all' },
+    // The simulator shows an alert the instant it changes: no settle margin, so the second run sees the new ones.
+    env: { RELAY_SOURCE: 'graph', GRAPH_ENDPOINT: sim.url, GRAPH_TOKEN: DEMO_TOKEN, GRAPH_SERVICE_SOURCES: 'all', GRAPH_SETTLE_MARGIN: 'PT0S' },
     addNew: () => {
-      sim.generate(1, { seed: 99, start: Date.now() - 1000, end: Date.now() - 1000, serviceSources: ['microsoftDefenderForEndpoint'] });
+      sim.generate(1, { seed: 99, start: Date.now(), end: Date.now(), serviceSources: ['microsoftDefenderForEndpoint'] });
       sim.updateAlerts([alerts[0]!.id], { status: 'resolved', classification: 'truePositive', determination: 'malware', assignedTo: 'soc@contoso.com' });
       return 'A new alert appears and the SOC resolves an old one; second run sends only these:';
     },
