@@ -1,7 +1,8 @@
 // Benchmark 'syslog': events/s each transport delivers into real daemons, next to what the daemon
 // itself can take, every ratio from the same run (issue 15):
 // - syslog-ng's ingest ceiling (one raw write over plain TCP, nothing confirmed, timed until the
-//   file holds every line) and confirmed TCP in batches of 10,000 as a ratio of it (>= 0.9x);
+//   file holds every line) and confirmed TCP in batches of 10,000, 4 in flight as the relay
+//   delivers, as a ratio of it (>= 0.9x);
 // - rsyslog's plain-TCP ingest ceiling and RELP into imrelp, in the "ack means written"
 //   configuration and the default one, as a ratio of it (>= 0.8x);
 // - API pages (100 events per deliver()), one at a time and 4 in flight, per transport;
@@ -23,6 +24,9 @@ import type { BenchSuite, Figure } from '../types.js';
 const SUITE = 'syslog';
 const N = 100_000; // events per ceiling / large-batch run
 const BATCH = 10_000; // events per deliver() in the large-batch runs
+// syslog-ng's runs are longer: 100,000 events take ~0.3 s there, in which the last batch's settle
+// check (nothing is left to overlap it) and the 2 ms polling of the file weigh ~10%.
+const NG_N = 300_000;
 const PAGE = 100; // an API page
 const PAGES_N = 20_000; // events per page run
 const IN_FLIGHT = 4; // overlapping deliver() calls in the "in flight" page runs
@@ -237,26 +241,30 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 async function syslogNgFigures(): Promise<Figure[]> {
   const d = await daemon(startSyslogNg({ mode: 'tcp-lf', raw: true }));
   try {
-    const { ceiling1, ceilingN, ours, noSettle, overlap } = await bestOf({
-      ceiling1: () => timed(d, N, 'ng-raw', (ev) => blast(d, ev)),
-      ceilingN: () => timed(d, N, 'ng-raw', (ev) => blast(d, ev, IN_FLIGHT)),
-      ours: () => timed(d, N, 'ng-tcp', (ev) => deliverAll(options('tcp', d), ev, BATCH)),
+    // The bar's row delivers as the relay does: RELAY_DELIVERY_WINDOW (default 4) batches in flight,
+    // each on its own connection with its own close and settle check, so one batch's settle wait
+    // overlaps the others' writing. One at a time, every batch adds the full settle (25 ms) to its
+    // ~35 ms of writing, which bounds that mode near 0.6x whatever the sender does.
+    const { ceiling1, ceilingN, ours, oneAtATime, noSettle } = await bestOf({
+      ceiling1: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev)),
+      ceilingN: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev, IN_FLIGHT)),
+      ours: () => timed(d, NG_N, 'ng-tcp4', (ev) => deliverAll(options('tcp', d), ev, BATCH, IN_FLIGHT)),
+      oneAtATime: () => timed(d, NG_N, 'ng-tcp', (ev) => deliverAll(options('tcp', d), ev, BATCH)),
       // Where the rest goes: the same without the settle check (docs/syslog.md, step 4).
-      noSettle: () => timed(d, N, 'ng-tcp0', (ev) => deliverAll(options('tcp', d, undefined, { confirmSettleMs: 0 }), ev, BATCH)),
-      overlap: () => timed(d, N, 'ng-tcp4', (ev) => deliverAll(options('tcp', d), ev, BATCH, IN_FLIGHT)),
+      noSettle: () => timed(d, NG_N, 'ng-tcp0', (ev) => deliverAll(options('tcp', d, undefined, { confirmSettleMs: 0 }), ev, BATCH, IN_FLIGHT)),
     });
     const ceiling = ceilingOf(ceiling1, ceilingN);
     return [
-      { suite: SUITE, name: 'syslog-ng ingest ceiling (raw writes over plain TCP, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `${fmt(N)} events of ~330 B, the better of one connection (${fmt(ceiling1.rate)}/s) and ${IN_FLIGHT} at once (${fmt(ceilingN.rate)}/s); syslog-ng CPU per event ${ceiling.daemonUs.toFixed(1)} µs` },
+      { suite: SUITE, name: 'syslog-ng ingest ceiling (raw writes over plain TCP, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `${fmt(NG_N)} events of ~330 B, the better of one connection (${fmt(ceiling1.rate)}/s) and ${IN_FLIGHT} at once (${fmt(ceilingN.rate)}/s); syslog-ng CPU per event ${ceiling.daemonUs.toFixed(1)} µs` },
       {
         suite: SUITE,
-        name: `TCP into syslog-ng, confirmed batches of ${fmt(BATCH)} (until written)`,
+        name: `TCP into syslog-ng, confirmed batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight (the relay's default delivery window; until written)`,
         value: Math.round(ours.rate),
         unit: 'events/s',
         baseline: { name: 'syslog-ng ingest ceiling', value: Math.round(ceiling.rate) },
         target: '>= 0.9x the ceiling (issue 15)',
-        met: ours.rate >= 0.9 * ceiling.rate && ours.got === N,
-        note: `${ratio(ours.rate, ceiling.rate)}; ${ours.got}/${N} written; ${cpuNote(ours, 'syslog-ng')}. Same run with confirmSettleMs 0 (no settle check): ${fmt(noSettle.rate)} events/s (${ratio(noSettle.rate, ceiling.rate)}); with ${IN_FLIGHT} batches in flight: ${fmt(overlap.rate)} events/s (${ratio(overlap.rate, ceiling.rate)})`,
+        met: ours.rate >= 0.9 * ceiling.rate && ours.got === NG_N,
+        note: `${ratio(ours.rate, ceiling.rate)}; ${ours.got}/${NG_N} written; ${cpuNote(ours, 'syslog-ng')}. Same run, ${IN_FLIGHT} in flight without the settle check (confirmSettleMs 0): ${fmt(noSettle.rate)} events/s (${ratio(noSettle.rate, ceiling.rate)}); one batch at a time with it: ${fmt(oneAtATime.rate)} events/s (${ratio(oneAtATime.rate, ceiling.rate)}, the settle adds 25 ms to each batch)`,
       },
     ];
   } finally {
