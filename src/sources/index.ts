@@ -71,7 +71,7 @@ export function createSource(config: RelayConfig, parts: SourceParts): BuiltSour
     const graph = config.graph!;
     const client = graphClient(config, parts.tokens, parts.graph?.client);
     const formatter = createGraphFormatter({ ...DEFAULT_GRAPH_CEF_OPTIONS, compat: graph.cefCompat, severityMap: graph.cefSeverityMap }, parts.writer);
-    const options: GraphSourceOptions = { serviceSources: graph.serviceSources, alertUpdates: graph.alertUpdates, settleMs: graph.settleMs, ...parts.graph?.reader };
+    const options: GraphSourceOptions = { serviceSources: graph.serviceSources, alertUpdates: graph.alertUpdates, settleMs: graph.settleMs, overlapMs: config.relay.overlapMs, ...parts.graph?.reader };
     return { source: createGraphSource(client, options, formatter), client };
   }
   const client = mdcaClient(config, parts.tokens);

@@ -41,6 +41,8 @@ import { GRAPH_STREAM, type GraphRecord } from './types.js';
 /** A record stamped more than this after its request is reported as suspect (skew below it is normal). */
 export const SUSPECT_SKEW_MS = 5 * 60_000;
 export const DEFAULT_SETTLE_MS = 2 * 60_000;
+/** How far behind the watermark each read looks again for late arrivals (RELAY_OVERLAP's default). */
+export const DEFAULT_OVERLAP_MS = 15 * 60_000;
 /** As many as a window holds: a window that fits the cursor is then one request (see bench/suites/graph.ts). */
 export const DEFAULT_PAGE_SIZE = 500;
 
@@ -53,6 +55,8 @@ export interface GraphReadOptions {
   pageSize?: number;
   /** How far behind the read's start a window ends (default 2 minutes, see the header). */
   settleMs?: number;
+  /** Each read also re-reads [watermark - overlapMs, watermark) for late arrivals (default 15 minutes, see the header). */
+  overlapMs?: number;
   /** A window whose `$count` exceeds this is narrowed before it is read (default 500). */
   maxWindowRecords?: number;
   /** `sent` budget in JSON bytes while a window is open; beyond it the window is halved (default 56 000). */
@@ -76,6 +80,10 @@ export type GraphBatch = Batch<GraphRecord>;
 interface Plan {
   /** Start of the window (the watermark). */
   from: number;
+  /** Start of the query: the overlap re-read behind the watermark; raised to `from` when the overlap is given up for this window. */
+  lo: number;
+  /** Where `sent`'s knowledge starts for this window (the cursor's `floor`): every version delivered since is held. */
+  known: number;
   /** End of the window, exclusive; only ever lowered while the window is open. */
   to: number;
 }
@@ -104,9 +112,14 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
   const { signal } = run;
 
   const sent = new SentVersions(Object.entries(cursor.sent ?? {}));
+  const overlap = Math.max(0, o.overlapMs ?? DEFAULT_OVERLAP_MS);
+  // The overlap re-read starts where the cursor's knowledge starts: a cursor without `floor` (a first
+  // run, a replay, a cursor written before the overlap existed) knows nothing behind its watermark.
+  let floor = cursor.floor !== undefined && cursor.floor < cursor.watermark ? cursor.floor : cursor.watermark;
 
   let combine = o.combine ?? true;
-  let plan: Plan | undefined = openTo !== undefined ? { from: cursor.watermark, to: openTo } : undefined;
+  const lowBound = (from: number) => Math.max(from - overlap, Math.min(floor, from));
+  let plan: Plan | undefined = openTo !== undefined ? { from: cursor.watermark, lo: lowBound(cursor.watermark), known: lowBound(cursor.watermark), to: openTo } : undefined;
   let watermark = cursor.watermark;
   let span: number | undefined; // width for the next window after a narrowed one
   // Counted on every HTTP request, retries included; carried into the next batch that is yielded.
@@ -124,7 +137,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
     duplicates = 0;
     return b;
   };
-  const openCursor = (p: Plan): Cursor => ({ watermark: p.from, sent: sent.toJSON(), window: { to: p.to } });
+  const openCursor = (p: Plan): Cursor => ({ watermark: p.from, sent: sent.toJSON(), window: { to: p.to }, ...(p.known < p.from ? { floor: p.known } : {}) });
   const narrow = (p: Plan, factor: number): boolean => {
     if (p.to - p.from <= 1) return false;
     p.to = p.from + Math.max(1, Math.floor((p.to - p.from) * Math.min(0.5, factor)));
@@ -135,7 +148,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
     signal?.throwIfAborted();
     if (!plan) {
       if (until <= watermark) return;
-      plan = { from: watermark, to: span !== undefined ? Math.min(until, watermark + span) : until };
+      plan = { from: watermark, lo: lowBound(watermark), known: lowBound(watermark), to: span !== undefined ? Math.min(until, watermark + span) : until };
     }
     const p: Plan = plan;
     const parts = (): QueryPart[] => (o.alertUpdates ? (combine ? ['both'] : ['new', 'update']) : ['new']);
@@ -146,6 +159,8 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
     let narrowed = false;
     let deliveredHere = 0; // records delivered by the parts of this window already complete
     let lastCount: number | undefined;
+    // Rows of the overlap re-read already delivered: not the window's to size.
+    const knownRows = () => (p.lo < p.from ? sent.alertsIn(p.lo, p.from) : 0);
 
     const restart = (why: string) => {
       if (++restarts > maxRestarts) {
@@ -160,7 +175,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
       const startedAt = clock.now();
       let page: GraphPage;
       try {
-        page = await client.first({ filter: windowFilter(which, p.from, p.to, o.serviceSources), top, count: true }, hooks);
+        page = await client.first({ filter: windowFilter(which, p.lo, p.to, o.serviceSources), top, count: true }, hooks);
       } catch (err) {
         if (err instanceof QueryRefused && err.status === 400 && which === 'both') {
           // The service does not take `or` across these properties: two queries per window from here on.
@@ -173,11 +188,12 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
       }
       // Size the window before delivering anything from it.
       if (page.count !== undefined) {
-        lastCount = page.count + deliveredHere;
+        const count = Math.max(0, page.count - knownRows());
+        lastCount = count + deliveredHere;
         // Room: the record budget less what earlier parts delivered, and what `sent` can still take.
         const perEntry = sent.count > 0 ? (sent.bytes - 2) / sent.count : 80;
         const room = Math.max(1, Math.min(maxWindow - deliveredHere, Math.floor((maxBytes - sent.bytes) / perEntry)));
-        if (page.count > room && narrow(p, (room * 0.8) / page.count)) {
+        if (count > room && narrow(p, (room * 0.8) / count)) {
           narrowed = true;
           continue; // parts already complete stay complete for the narrower window
         }
@@ -203,7 +219,7 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
             passKeys.add(key);
             progressed = true;
           }
-          const placed = place(alert, p.from, requestedTo);
+          const placed = place(alert, p.lo, requestedTo);
           if (!placed) {
             outside++;
             continue;
@@ -235,7 +251,8 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
           need = sent.bytes + fresh.reduce((n, f) => n + entryBytes(f.key), 0);
         }
         let unkept = 0;
-        for (const f of fresh) if (!sent.add(f.key, f.updated)) unkept++;
+        // Held under the later of its two times: a hostile lastUpdateDateTime before createdDateTime must not let the overlap forget it.
+        for (const f of fresh) if (!sent.add(f.key, Math.max(f.at, f.updated))) unkept++;
         if (unkept > 0) notices.push(`${unkept} alerts of a one-millisecond window did not fit the checkpoint: a restart inside this window may send them again`);
         delivered += fresh.length;
         const records = fresh.map((f) => f.record);
@@ -250,13 +267,22 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
         const last = !cut && !reread && !page.nextLink && part === parts().length - 1;
         if (last) {
           // The window is read to its end: the cursor moves to T, `sent` keeps what later windows can return.
-          const dropped = sent.closeAt(p.to, aheadBytes);
-          if (dropped > 0) notices.push(`${dropped} alert versions stamped after their window did not fit the checkpoint: each may be sent once more as an update`);
+          const wanted = Math.max(p.to - overlap, p.known);
+          const closed = sent.closeAt(p.to, aheadBytes, wanted);
+          if (closed.dropped > 0) notices.push(`${closed.dropped} alert versions stamped after their window did not fit the checkpoint: each may be sent once more as an update`);
+          let narrowedTo: number | undefined;
+          if (closed.floor > wanted && wanted < p.to) {
+            narrowedTo = Math.min(closed.floor, p.to);
+            notices.push(`the late-arrival overlap did not fit the checkpoint: the next read looks back only to ${new Date(narrowedTo).toISOString()} (${Math.round((p.to - narrowedTo) / 1000)} s instead of ${Math.round(overlap / 1000)} s)`);
+          }
+          floor = Math.min(closed.floor, p.to);
           watermark = p.to;
           plan = undefined;
           // After a narrowed window, the next one is sized from this one's density (no probe wasted on a window too large).
           if (narrowed || span !== undefined) span = Math.max(1, Math.floor((p.to - p.from) * Math.min(4, (maxWindow * 0.8) / Math.max(1, lastCount ?? deliveredHere + delivered))));
-          yield batch(records, { watermark, sent: sent.toJSON() }, suspect);
+          const b = batch(records, { watermark, sent: sent.toJSON(), ...(floor < watermark ? { floor } : {}) }, suspect);
+          if (narrowedTo !== undefined) b.overlapNarrowedTo = narrowedTo;
+          yield b;
           break window;
         }
         if (records.length > 0) yield batch(records, openCursor(p), suspect);
@@ -284,8 +310,13 @@ async function* windowLoop(client: GraphClient, cursor: Cursor, openTo: number |
           page = await client.next(page.nextLink, top, hooks);
         } catch (err) {
           if (!(err instanceof NextLinkExpired)) throw err;
-          // Links expire (their age, or the service's state): restart the pass; twice in one window: halve it too.
-          if (++expiries >= 2 && narrow(p, 0.5)) {
+          // Links expire (their age, or the service's state): restart the pass without the overlap re-read
+          // (this window's late arrivals are then looked for by the next read only); twice more: halve it too.
+          if (p.lo < p.from) {
+            p.lo = p.from;
+            notices.push(`nextLinks expired: the window ${new Date(p.from).toISOString()} .. ${new Date(p.to).toISOString()} is read without its late-arrival overlap`);
+            continue window; // once per window: not counted as a restart
+          } else if (++expiries >= 2 && narrow(p, 0.5)) {
             narrowed = true;
             expiries = 0;
           }

@@ -45,15 +45,20 @@ export interface Trimmed {
   sent: Map<string, number>;
   /** Versions a later window may still return, dropped for lack of room: each may be sent once more. */
   dropped: number;
+  /** Where the kept knowledge starts: every delivered version stamped in [floor, watermark) is kept (floor = watermark: none). */
+  floor: number;
 }
 
 /**
- * What a closed window leaves for the next one: the versions stamped at or after `watermark`, the
- * nearest first, within `budgetBytes`. The rest of the window's keys are needed no more: every later
- * query asks for lastUpdateDateTime >= watermark or createdDateTime >= watermark, which they cannot match.
+ * What a closed window leaves for the next one: first the versions stamped at or after `watermark` (a
+ * later window can return them), the nearest first; then, with what room is left, those stamped in the
+ * overlap [overlapFrom, watermark) that the next read re-reads for late arrivals, the newest first. The
+ * overlap's knowledge is cut at one point (`floor`), never with holes: the next read starts there, so it
+ * never meets a delivered version it has forgotten. Older keys are needed no more.
  */
-export function trimForNextWindow(sent: ReadonlyMap<string, number>, watermark: number, budgetBytes: number): Trimmed {
+export function trimForNextWindow(sent: ReadonlyMap<string, number>, watermark: number, budgetBytes: number, overlapFrom = watermark): Trimmed {
   const ahead = [...sent].filter(([, ts]) => ts >= watermark).sort((a, b) => a[1] - b[1]);
+  const behind = [...sent].filter(([, ts]) => ts >= overlapFrom && ts < watermark).sort((a, b) => b[1] - a[1]);
   const out = new Map<string, number>();
   let bytes = 2;
   let dropped = 0;
@@ -66,7 +71,20 @@ export function trimForNextWindow(sent: ReadonlyMap<string, number>, watermark: 
     out.set(key, ts);
     bytes += b;
   }
-  return { sent: out, dropped };
+  let floor = Math.min(overlapFrom, watermark);
+  for (let i = 0; i < behind.length; i++) {
+    const [key, ts] = behind[i]!;
+    const b = entryBytes(key);
+    if (bytes + b > budgetBytes) {
+      // Everything stamped at `ts` or earlier goes: the knowledge starts just after it.
+      floor = ts + 1;
+      for (let j = i - 1; j >= 0 && behind[j]![1] === ts; j--) out.delete(behind[j]![0]);
+      break;
+    }
+    out.set(key, ts);
+    bytes += b;
+  }
+  return { sent: out, dropped, floor };
 }
 
 /** The versions a cursor holds while the reader works: key -> lastUpdateDateTime ms, their JSON size, the ids they name. */
@@ -108,14 +126,21 @@ export class SentVersions {
     return true;
   }
 
-  /** The window closed at `watermark`: keep what later windows can return (trimForNextWindow). Returns the versions dropped. */
-  closeAt(watermark: number, budgetBytes: number): number {
-    const { sent, dropped } = trimForNextWindow(this.map, watermark, budgetBytes);
+  /** The window closed at `watermark`: keep what later windows and the overlap re-read can return (trimForNextWindow). */
+  closeAt(watermark: number, budgetBytes: number, overlapFrom = watermark): { dropped: number; floor: number } {
+    const { sent, dropped, floor } = trimForNextWindow(this.map, watermark, budgetBytes, overlapFrom);
     this.map.clear();
     this.ids.clear();
     this.size = 2;
     for (const [key, ts] of sent) this.add(key, ts);
-    return dropped;
+    return { dropped, floor };
+  }
+
+  /** Distinct alerts with a version stamped in [from, to): rows an overlap re-read returns that are already delivered (an estimate). */
+  alertsIn(from: number, to: number): number {
+    const ids = new Set<string>();
+    for (const [key, ts] of this.map) if (ts >= from && ts < to) ids.add(keyId(key));
+    return ids.size;
   }
 
   toJSON(): Record<string, number> {

@@ -23,6 +23,7 @@ function assertOptions(o: GraphSourceOptions): void {
   positive('pageSize', o.pageSize, 1);
   positive('maxWindowRecords', o.maxWindowRecords, 1);
   positive('settleMs', o.settleMs, 0);
+  positive('overlapMs', o.overlapMs, 0);
   positive('maxSentBytes', o.maxSentBytes, 1_000);
   positive('aheadBytes', o.aheadBytes, 0);
   if (bad.length > 0) throw new RelayError('CONFIG_INVALID', 'config', `Graph source options: ${bad.join('; ')}`);

@@ -1,10 +1,11 @@
 // Property: for random alert sets served in random order, with runs killed at random pages (after the
 // commit, or between delivery and commit) and alerts changed between runs, the union of what was
 // delivered is every alert once as new, every later version at most once, the latest version of each
-// alert at least once (updates on), and never an update when updates are off.
+// alert at least once (updates on), and never an update when updates are off. Late arrivals (alerts made
+// visible after a run, stamped inside the overlap its cursor knows) are each delivered once, as new.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { startGraphSimulator } from '../../../src/simulator/graph/index.js';
+import { generateGraphAlerts, startGraphSimulator } from '../../../src/simulator/graph/index.js';
 import { graphTime } from '../../../src/simulator/graph/times.js';
 import { versionKey } from '../../../src/sources/graph/sent-keys.js';
 import type { GraphAlert } from '../../../src/sources/graph/types.js';
@@ -31,6 +32,8 @@ interface Scenario {
   maxSentBytes: number;
   /** The service understates `@odata.count` (only the byte budget then notices a window too large). */
   lieCount: boolean;
+  /** Per run: alerts made visible after it, stamped inside the overlap it leaves behind its watermark (late arrivals). */
+  late: number[];
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -45,6 +48,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   changes: fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 6, maxLength: 6 }),
   maxSentBytes: fc.oneof(fc.constant(56_000), fc.integer({ min: 3_000, max: 20_000 })),
   lieCount: fc.boolean(),
+  late: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 6, maxLength: 6 }),
 });
 
 async function play(s: Scenario): Promise<void> {
@@ -66,6 +70,7 @@ async function play(s: Scenario): Promise<void> {
     const all: Drained['records'] = [];
     const notices: string[] = [];
     const lostCommits: string[][] = [];
+    const lateIds: string[] = [];
     for (let run = 0; run < s.kills.length; run++) {
       const k = s.kills[run]!;
       const out = await drain(client, cursor, read, {
@@ -78,6 +83,18 @@ async function play(s: Scenario): Promise<void> {
       notices.push(...out.notices);
       if (k.lost && k.after > 0) lostCommits.push(out.keys.slice(-s.pageSize));
       cursor = out.cursor;
+      // Late arrivals: stamped in [floor, watermark), the overlap the cursor still knows, so the next read must catch each once.
+      const floor = cursor.floor;
+      if (s.late[run] && floor !== undefined && floor < cursor.watermark) {
+        const span = cursor.watermark - floor;
+        const late = generateGraphAlerts(s.late[run]!, { seed: s.seed + 100 + run, start: floor, end: floor }).map((a, i) => {
+          const at = graphTime(floor + Math.floor((span * (i + 1)) / (s.late[run]! + 1)));
+          return { ...a, id: `late-${run}-${i}`, createdDateTime: at, lastUpdateDateTime: at };
+        });
+        sim.addAlerts(late);
+        for (const a of late) createdInSpan.add(a.id);
+        lateIds.push(...late.map((a) => a.id));
+      }
       if (s.changes[run]) sim.updateAlerts({ count: s.changes[run]!, seed: s.seed + run }, { status: 'inProgress', comment: `run ${run}` });
       await new Promise((r) => setTimeout(r, 2)); // changes are stamped before the next window's end
     }
