@@ -8,7 +8,8 @@
 //   window was read is still delivered, once, as new).
 // - update: lastUpdateDateTime in [W, T) and createdDateTime < W: a change to an alert created before
 //   the window. Only when updates are on.
-// Both are asked in one query with `or` (one request per page for both); a service that refuses `or`
+// The reader passes W = the start of its late-arrival overlap (reader.ts): the overlap is re-read in
+// the same query. Both are asked in one query with `or` (one request per page for both); a service that refuses `or`
 // gets two queries (the reader falls back by itself, see reader.ts).
 import { graphMs } from './response.js';
 import type { GraphAlert, GraphRecord } from './types.js';

@@ -6,15 +6,22 @@
 //   margin (default 2 minutes). Why the margin: alerts_v2 is an eventually consistent index fed by
 //   each product; a change stamped at t shows up in list queries some time after t, and our clock and
 //   the service's differ by up to seconds. A window that ends 2 minutes in the past has let what is
-//   stamped inside it become visible; a tenant whose lag is larger needs a larger margin (an alert that
-//   becomes visible after its window was read is not delivered, as with the legacy source's overlap).
+//   stamped inside it become visible. Later arrivals are caught by the overlap:
+// - Each read re-reads [W - overlap, W) (RELAY_OVERLAP, default 15 minutes) in the window's own query:
+//   the filter covers [L, T), L = max(W - overlap, floor), so it costs no request of its own. What
+//   `sent` holds is dropped; an alert stamped before W that became visible after its window was read
+//   is delivered once, as new if created at or after L, else as an update. `floor` (in the cursor) is
+//   where `sent`'s knowledge starts: every version delivered and stamped in [floor, W) is held, so the
+//   re-read never meets a delivered version it forgot. No floor: nothing known behind W, no overlap.
 // - It holds the alerts created in [W, T) ("new") and, with updates on, the alerts changed in [W, T)
 //   that were created before W ("update"), in one `or` query (query.ts). Each alert is new in exactly
 //   one window; each version (id@lastUpdateDateTime) is sent at most once (sent-keys.ts).
 // - While the window is open every batch's cursor is `{watermark: W, window: {to: T}, sent}` with
 //   `sent` = every version delivered in it so far: a run that stops anywhere (crash, expired nextLink,
 //   deadline) re-reads the window from its first page and drops what `sent` holds. When the window is
-//   read to its end, the last batch's cursor is `{watermark: T, sent: <versions stamped >= T>}`.
+//   read to its end, the last batch's cursor is `{watermark: T, floor, sent: <versions stamped >= T,
+//   then those stamped in [T - overlap, T), the newest first, within aheadBytes>}`: a burst whose
+//   overlap does not fit narrows it (floor moves past the oldest; a notice and overlapNarrowedTo say so).
 //   The watermark never passes T, so a record stamped in the future is delivered (and reported) but
 //   hides nothing; records outside [W, T) that the service returns anyway are left to the window
 //   that covers them (an earlier window already read those before W).
@@ -22,6 +29,8 @@
 //   more than `maxWindowRecords` halves it at least (proportionally to the count). Mid-window, when
 //   `sent` would pass its byte budget (long ids, a count that lied) or a nextLink expired twice, T is
 //   halved again; versions already delivered past the new T stay in `sent` until a window covers them.
+//   The `$count` includes the overlap's rows: those already sent are subtracted (an estimate; the byte
+//   check catches what it misses). Expired nextLinks first drop the window's overlap (once).
 // - A pass that saw fewer alerts than its first page's `$count` is read again (twice at most): if the
 //   service's nextLinks are offsets into a live result set, an alert that leaves the window mid-read
 //   (changed again, so it now belongs to a later window) moves a later one onto a page already read.

@@ -7,7 +7,8 @@
 // What it must hold: every version delivered in the open window (a re-read restarts from the window's
 // first page, in no particular order), and, once the window closes, the versions that a later window
 // can still return: those with lastUpdateDateTime >= the new watermark (a new alert delivered with a
-// version stamped after its window, or a record stamped in the future). See reader.ts.
+// version stamped after its window, or a record stamped in the future), and those stamped in the
+// overlap behind it that the next read re-reads for late arrivals, cut at one point (`floor`). See reader.ts.
 // Bounded in bytes, because the checkpoint is one JSON document that must stay under 64 KB.
 // Pure: no clock, no I/O.
 import { createHash } from 'node:crypto';

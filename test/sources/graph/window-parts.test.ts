@@ -80,4 +80,23 @@ describe('sent keys', () => {
     expect(tight.dropped).toBe(1);
     expect(sentBytes(tight.sent)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(Object.fromEntries(tight.sent))));
   });
+
+  test('the overlap behind the new watermark is kept newest first after the ahead versions, cut at one floor with no holes', () => {
+    const sent = new Map<string, number>([
+      ['gone@0', T - 100],
+      ['o1@1', T - 50],
+      ['o2@2', T - 20],
+      ['o3@3', T - 20],
+      ['o4@4', T - 1],
+      ['ahead@5', T + 1],
+    ]);
+    const all = trimForNextWindow(sent, T, 10_000, T - 60);
+    expect([...all.sent.keys()].sort()).toEqual(['ahead@5', 'o1@1', 'o2@2', 'o3@3', 'o4@4']);
+    expect(all.floor).toBe(T - 60);
+    // Room for ahead, o4 and one of the two stamped T - 20: both of that millisecond go, the floor passes them.
+    const cut = trimForNextWindow(sent, T, 2 + entryBytes('ahead@5') + entryBytes('o4@4') + entryBytes('o2@2'), T - 60);
+    expect([...cut.sent.keys()].sort()).toEqual(['ahead@5', 'o4@4']);
+    expect(cut.floor).toBe(T - 19);
+    expect(cut.dropped).toBe(0);
+  });
 });
