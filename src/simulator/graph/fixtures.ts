@@ -3,20 +3,13 @@
 // user/IP for Identity, mailbox/analyzedMessage/URL for Office 365, user/IP/app for Cloud Apps, which
 // are derived from the legacy simulator's fixtures through graphAlertFromMdca), MITRE techniques,
 // category, incident id and links. Same seed, same alerts.
-import type { GraphAlert, GraphEvidence } from '../../sources/graph/types.js';
+import { SERVICE_SOURCES, type GraphAlert, type GraphEvidence } from '../../sources/graph/types.js';
 import { generateAlerts, prng } from '../fixtures.js';
 import { graphAlertFromMdca, incidentIdFor, SIM_TENANT_ID } from './from-mdca.js';
 import { graphTime } from './times.js';
 
-/** The six products the simulator generates (the "6 service sources"). */
-export const SIM_SERVICE_SOURCES = [
-  'microsoftDefenderForEndpoint',
-  'microsoftDefenderForIdentity',
-  'microsoftDefenderForCloudApps',
-  'microsoftDefenderForOffice365',
-  'microsoft365Defender',
-  'microsoftAppGovernance',
-] as const;
+/** The six products the simulator generates (the "6 service sources"): the first six known ones. */
+export const SIM_SERVICE_SOURCES = SERVICE_SOURCES.slice(0, 6);
 
 type Rnd = () => number;
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
