@@ -89,20 +89,26 @@ export const jsonObject =
     return data as Record<string, unknown>;
   };
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+/** Hosts where plain http:// is accepted (a local simulator or token endpoint). */
+export const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The setting's value as a URL, or undefined after failing with "is not a URL". */
+export function parseUrl(v: string, fail: (message: string) => void): URL | undefined {
+  try {
+    return new URL(v.trim());
+  } catch {
+    fail(`"${v}" is not a URL`);
+    return undefined;
+  }
+}
 
 export const portalUrl: Field<string> = (v, fail) => {
   if (v === undefined) {
     fail('is required (the portal URL, e.g. https://contoso.eu2.portal.cloudappsecurity.com)');
     return '';
   }
-  let url: URL;
-  try {
-    url = new URL(v.trim());
-  } catch {
-    fail(`"${v}" is not a URL`);
-    return '';
-  }
+  const url = parseUrl(v, fail);
+  if (!url) return '';
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) fail('must use https:// (http:// is accepted only for loopback hosts)');
   else if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('must be an https:// URL');
   if (url.username || url.password) fail('must not carry credentials');

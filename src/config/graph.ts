@@ -4,7 +4,7 @@ import { DEFAULT_GRAPH_SEVERITY_MAP, validateGraphCefOptions, type GraphSeverity
 import { SERVICE_SOURCES } from '../sources/graph/types.js';
 import { isKeyVaultReference } from '../secrets/keyvault-uri.js';
 import { normalizeApiToken } from '../secrets/static-token.js';
-import { duration, guid, integer, jsonObject, oneOf, text, type Field } from './fields.js';
+import { duration, guid, integer, jsonObject, LOOPBACK, oneOf, parseUrl, text, type Field } from './fields.js';
 import type { GraphAuthConfig, GraphConfig } from './types.js';
 
 /**
@@ -19,17 +19,11 @@ export const GRAPH_CLOUDS: Readonly<Record<string, { authority: string; note: st
   'microsoftgraph.chinacloudapi.cn': { authority: 'https://login.chinacloudapi.cn', note: 'China (21Vianet)' },
 };
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 const MINUTE = 60_000;
 
 function origin(v: string, fail: (message: string) => void, what: string, allowed: (url: URL) => string | undefined): string {
-  let url: URL;
-  try {
-    url = new URL(v.trim());
-  } catch {
-    fail(`"${v}" is not a URL`);
-    return '';
-  }
+  const url = parseUrl(v, fail);
+  if (!url) return '';
   if (url.username || url.password) fail('must not carry credentials');
   else if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) fail('must use https:// (http:// is accepted only for loopback hosts)');
   else if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('must be an https:// URL');
