@@ -2,7 +2,6 @@
 // /api/v1/alerts/ and /api/v1/activities/ like the documented service (mdca-api.md), with
 // token auth, the per-token rate limit and switchable faults. Used by tests, benchmarks and the demo.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DataType, MdcaActivity, MdcaAlert } from '../sources/mdca/types.js';
 import { FaultBox, HTML_ERROR_PAGE, rewritePage, rewritesPage } from './faults.js';
 import { compileFilters, FilterError } from './filters.js';
@@ -10,6 +9,7 @@ import { SlidingWindowLimiter } from './rate-limit.js';
 import { loadSeedAlerts } from './seed.js';
 import { RecordStore } from './store.js';
 import type { Fault, FaultRequest, SimPage, Simulator, SimulatorOptions, SimulatorStats } from './types.js';
+import { listenLocal } from './listen.js';
 
 export type { Simulator, SimulatorOptions, Fault } from './types.js';
 
@@ -223,18 +223,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: String(err) });
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = await listenLocal(options.port, handle, (res, err) => json(res, 500, { error: String(err) }));
+  const port = server.port;
 
   const add = (dataType: DataType, records: Array<MdcaAlert | MdcaActivity>, o?: { visibleAt?: number }) =>
     store.add(dataType, records, o?.visibleAt ?? clock.now());
@@ -262,10 +252,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stats = newStats();
     },
     all: (dataType) => store.all(dataType),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -6,7 +6,6 @@
 // switchable hostile answers. Control endpoints under /_sim/ (control.ts) drive it over HTTP.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { GraphAlert } from '../../sources/graph/types.js';
 import { prng } from '../fixtures.js';
 import { HTML_ERROR_PAGE } from '../faults.js';
@@ -20,6 +19,7 @@ import { LinkBook, type ResultSet } from './paging.js';
 import { AlertStore } from './store.js';
 import { graphTime } from './times.js';
 import type { GraphFault, GraphFaultRequest, GraphRateLimit, GraphSimulator, GraphSimulatorOptions, GraphSimulatorStats } from './types.js';
+import { listenLocal } from '../listen.js';
 
 export const GRAPH_SIM_TOKEN = 'graph-sim-token';
 // The security API's documented paging constraints (security-error-codes.md, "Constraints"): $top is
@@ -247,18 +247,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     }
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: { code: 'InternalServerError', message: String(err) } });
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = await listenLocal(options.port, handle, (res, err) => json(res, 500, { error: { code: 'InternalServerError', message: String(err) } }));
+  const port = server.port;
   origin = `http://127.0.0.1:${port}`;
 
   const sim: GraphSimulator = {
@@ -310,11 +300,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     resetStats: () => {
       stats = newStats();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
   return sim;
 }
