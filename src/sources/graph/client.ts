@@ -8,12 +8,11 @@ import type http from 'node:http';
 import type { RequestInit } from 'node-fetch';
 import { RelayError } from '../../errors.js';
 import { systemClock, type Clock } from '../../ops/clock.js';
-import type { TokenProvider } from '../../secrets/types.js';
 import type { RunHooks } from '../types.js';
 import { proxyFor, redactProxy } from '../http/proxy.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from '../http/rate-bucket.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from '../http/retry-policy.js';
-import { agentFor, loadFetch, transportFailure } from '../http/transport.js';
+import { agentFor, loadFetch, transportFailure, type HttpClientOptions } from '../http/transport.js';
 import { badGraphResponse, ENDPOINT, graphErrorText, parseGraphPage, type GraphPage } from './response.js';
 
 /** Documented: 150 requests per minute per app per tenant for alert operations under /security. */
@@ -21,24 +20,13 @@ export const GRAPH_REQUESTS_PER_MINUTE = 150;
 /** The application permission (app role) alerts_v2 needs, least privileged. */
 export const GRAPH_ALERT_ROLE = 'SecurityAlert.Read.All';
 
-export interface GraphClientOptions {
+export interface GraphClientOptions extends HttpClientOptions {
   /** `https://graph.microsoft.com` (or a national cloud; http:// only for loopback tests). */
   endpoint: string;
-  tokenProvider: TokenProvider;
   /** Who the budget belongs to, e.g. `<tenant id>/<client id>`: one bucket per app and tenant. */
   budgetScope?: string;
-  /** `ADDRESS[:PORT]` or a proxy URL with optional credentials; overrides HTTPS_PROXY/HTTP_PROXY. */
-  proxy?: string;
-  env?: Record<string, string | undefined>;
-  /** Whole request, body included (default 60 000 ms). */
-  requestTimeoutMs?: number;
   /** Default 150 (GRAPH_REQUESTS_PER_MINUTE). */
   requestsPerMinute?: number;
-  /** Window of that budget; shrink it to scale the rate down in tests and benchmarks. Default 60 000 ms. */
-  rateWindowMs?: number;
-  retry?: Partial<RetryPolicy>;
-  clock?: Clock;
-  random?: () => number;
   /** Called on every retry (for logs); never receives a secret. */
   onRetry?: (info: { attempt: number; kind: FailureKind; status?: number; delayMs: number; nextLink: boolean }) => void;
 }

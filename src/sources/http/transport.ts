@@ -8,7 +8,27 @@ import type { FetchError as FetchErrorType } from 'node-fetch';
 import { RelayError } from '../../errors.js';
 import { StrictProxyAgent, proxyRefusal } from './proxy-agent.js';
 import { redactProxy } from './proxy.js';
-import type { FailureKind } from './retry-policy.js';
+import type { Clock } from '../../ops/clock.js';
+import type { TokenProvider } from '../../secrets/types.js';
+import type { FailureKind, RetryPolicy } from './retry-policy.js';
+
+/** What both API clients take: the token, the proxy, the per-request timeout, the request budget, retries. */
+export interface HttpClientOptions {
+  tokenProvider: TokenProvider;
+  /** `ADDRESS[:PORT]` or a proxy URL with optional credentials; overrides HTTPS_PROXY/HTTP_PROXY. */
+  proxy?: string;
+  /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Whole request, body included (default 60 000 ms). */
+  requestTimeoutMs?: number;
+  /** The budget per sliding window (each client documents its default). */
+  requestsPerMinute?: number;
+  /** Window of that budget; shrink it to scale the rate down in tests and benchmarks. Default 60 000 ms. */
+  rateWindowMs?: number;
+  retry?: Partial<RetryPolicy>;
+  clock?: Clock;
+  random?: () => number;
+}
 
 // node-fetch (with its stream and blob polyfills) loads on the first request, not at start-up:
 // a Function's cold start only indexes entry points, and the first run pays these few ms.

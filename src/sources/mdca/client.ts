@@ -4,34 +4,21 @@
 import type http from 'node:http';
 import type { RequestInit } from 'node-fetch';
 import { RelayError } from '../../errors.js';
-import type { TokenProvider } from '../../secrets/types.js';
 import { systemClock, type Clock } from '../../ops/clock.js';
 import { proxyFor, redactProxy } from '../http/proxy.js';
-import { agentFor, loadFetch, transportFailure } from '../http/transport.js';
+import { agentFor, loadFetch, transportFailure, type HttpClientOptions } from '../http/transport.js';
 import { tenantBucket, type RateLimit, type TenantBucket } from '../http/rate-bucket.js';
 import { badResponse, contradiction, parsePage } from './response.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type FailureKind, type RetryPolicy } from '../http/retry-policy.js';
 import type { DataType, MdcaPage, MdcaRecord } from './types.js';
 
-export interface MdcaClientOptions {
+export interface MdcaClientOptions extends HttpClientOptions {
   /** `https://<tenant>.<region>.portal.cloudappsecurity.com` (http:// only for loopback tests). */
   portalUrl: string;
-  tokenProvider: TokenProvider;
-  /** `ADDRESS[:PORT]` or a proxy URL with optional credentials; overrides HTTPS_PROXY/HTTP_PROXY. */
-  proxy?: string;
-  /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default process.env). */
-  env?: Record<string, string | undefined>;
-  /** Whole request, body included (default 60 000 ms). */
-  requestTimeoutMs?: number;
   /** The tenant's budget (documented: 30 per minute, all endpoints together). Default 30. */
   requestsPerMinute?: number;
-  /** Window of that budget; shrink it to scale the rate down in tests and benchmarks. Default 60 000 ms. */
-  rateWindowMs?: number;
-  retry?: Partial<RetryPolicy>;
   /** Consecutive 5xx/HTML/timeout failures of one page before its limit is halved (default 2). */
   halveAfter?: number;
-  clock?: Clock;
-  random?: () => number;
   /** Called on every retry (for logs); never receives a secret. */
   onRetry?: (info: { endpoint: string; attempt: number; kind: FailureKind; status?: number; delayMs: number; limit: number }) => void;
 }
