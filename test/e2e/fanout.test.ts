@@ -27,15 +27,8 @@ import { drainQueue, poisonMessages, type Invocation } from '../support/queue-ho
 import { startRsyslog, type Receiver } from '../support/rsyslog.js';
 import { assertNoSecretsInTable } from '../support/secret-scan.js';
 import { assertNoSecrets, fakeToken, recordForGuard } from '../support/secrets.js';
+import { ALERTS, BROKEN, DEAD_RECEIVER, HOSTILE, names, OWN_RECEIVER, REJECTED, startTenantFixtures, TENANTS, type TenantFixture } from '../support/tenant-fixtures.js';
 
-const TENANTS = 50;
-const ALERTS = 1_000;
-const names = Array.from({ length: TENANTS }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
-const OWN_RECEIVER = new Set(['t01', 't02', 't03']);
-const REJECTED = 't48';
-const DEAD_RECEIVER = 't49';
-const HOSTILE = 't50';
-const BROKEN = new Set([REJECTED, DEAD_RECEIVER, HOSTILE]);
 /** What each broken tenant fails with (an HTML page with HTTP 200 is retried, then the API counts as unavailable). */
 const EXPECTED_ERROR: Record<string, RegExp> = { [REJECTED]: /TOKEN_REJECTED/, [DEAD_RECEIVER]: /SYSLOG_UNREACHABLE/, [HOSTILE]: /API_(UNAVAILABLE|BAD_RESPONSE)/ };
 /** A 51st tenant whose first run is held open, to send it a second message meanwhile. */
@@ -46,16 +39,8 @@ const TABLE = 'relaycheckpoints';
 const host = hostQueueSettings();
 const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as Timer;
 
-interface TenantFixture {
-  name: string;
-  token: string;
-  sim: Simulator;
-  ids: Set<string>;
-  receiver?: Receiver;
-}
-
 const tenants: TenantFixture[] = [];
-const owner = new Map<string, string>();
+let owner: Map<string, string>;
 let azurite: Azurite;
 let kv: KeyVaultServer;
 let shared: Receiver;
@@ -136,25 +121,12 @@ beforeAll(async () => {
     SYSLOG_WRITE_TIMEOUT: 'PT5S',
   };
   const registry = tableRegistry({ kind: 'table', tableName: TABLE, connectionString: azurite.connectionString });
-  const now = Date.now();
-  for (const [i, name] of names.entries()) {
-    const token = fakeToken(`fan-out tenant ${name} token`);
-    kv.setSecret(`token-${name}`, token);
-    const alerts = generateAlerts(ALERTS, { seed: 5000 + i, start: now - 86_400_000, end: now - 60_000 });
-    const sim = await startSimulator({
-      tokens: [name === REJECTED ? WANTED : token],
-      alerts,
-      // Every page holds more records than asked for: a page that contradicts itself is retried, then fails the run.
-      faultRule: name === HOSTILE ? () => ({ kind: 'overLimit', extra: 5 }) : undefined,
-    });
-    const t: TenantFixture = { name, token, sim, ids: new Set(alerts.map((a) => a._id)) };
-    if (OWN_RECEIVER.has(name)) t.receiver = await startRsyslog({ mode: 'tcp-lf', raw: true });
-    tenants.push(t);
-    for (const id of t.ids) {
-      expect(owner.has(id), `id ${id} generated for two tenants`).toBe(false);
-      owner.set(id, name);
-    }
-  }
+  owner = await startTenantFixtures(tenants, {
+    seedBase: 5000,
+    tokenOf: (name) => fakeToken(`fan-out tenant ${name} token`),
+    rejectedWants: WANTED,
+    onTenant: (name, token) => kv.setSecret(`token-${name}`, token),
+  });
   // Taken after every listener of this test is up: a port freed earlier could be handed to one of them (an HTTP
   // server that answers syslog with a close would look like a receiver).
   const deadPort = await freePort();

@@ -7,31 +7,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAlerts } from '../../src/simulator/fixtures.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { externalIdOf } from '../support/external-ids.js';
 import { freePort } from '../support/ports.js';
 import { startRsyslog, type Receiver } from '../support/rsyslog.js';
 import { assertNoSecretsInDir } from '../support/secret-scan.js';
 import { assertNoSecrets, fakeToken } from '../support/secrets.js';
-
-const TENANTS = 50;
-const ALERTS = 1_000;
-const names = Array.from({ length: TENANTS }, (_, i) => `t${String(i + 1).padStart(2, '0')}`);
-const OWN_RECEIVER = new Set(['t01', 't02', 't03']);
-const REJECTED = 't48';
-const DEAD_RECEIVER = 't49';
-const HOSTILE = 't50';
-const BROKEN = new Set([REJECTED, DEAD_RECEIVER, HOSTILE]);
-
-interface TenantFixture {
-  name: string;
-  token: string;
-  sim: Simulator;
-  ids: Set<string>;
-  receiver?: Receiver;
-}
+import { ALERTS, BROKEN, DEAD_RECEIVER, HOSTILE, names, OWN_RECEIVER, REJECTED, startTenantFixtures, TENANTS, type TenantFixture } from '../support/tenant-fixtures.js';
 
 const tenants: TenantFixture[] = [];
 const sharedToken = fakeToken('a shared token no tenant may use');
@@ -40,7 +22,7 @@ let dir: string;
 let stateDir: string;
 let registry: string;
 /** alert id -> the tenant whose API holds it */
-const owner = new Map<string, string>();
+let owner: Map<string, string>;
 let run: CliResult;
 
 function tenantKey(line: string): string | undefined {
@@ -64,26 +46,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'relay-tenants-'));
   stateDir = path.join(dir, 'state');
   shared = await startRsyslog({ mode: 'tcp-lf', raw: true });
-  const now = Date.now();
-  for (const [i, name] of names.entries()) {
-    const token = fakeToken(`tenant ${name} token`);
-    const alerts = generateAlerts(ALERTS, { seed: 1000 + i, start: now - 86_400_000, end: now - 60_000 });
-    const sim = await startSimulator({
-      // The rejected tenant's API accepts another token than the one it was registered with.
-      tokens: [name === REJECTED ? fakeToken('the token the API wants') : token],
-      alerts,
-      // Hostile: every page holds more records than the limit asked for (issue 13's hostile answers).
-      faultRule: name === HOSTILE ? () => ({ kind: 'overLimit', extra: 5 }) : undefined,
-    });
-    const t: TenantFixture = { name, token, sim, ids: new Set(alerts.map((a) => a._id)) };
-    if (OWN_RECEIVER.has(name)) t.receiver = await startRsyslog({ mode: 'tcp-lf', raw: true });
-    tenants.push(t);
-    for (const id of t.ids) {
-      // The ids must be distinct across tenants, or "none reaches another's destination" proves nothing.
-      expect(owner.has(id), `id ${id} generated for two tenants`).toBe(false);
-      owner.set(id, name);
-    }
-  }
+  owner = await startTenantFixtures(tenants, {
+    seedBase: 1000,
+    tokenOf: (name) => fakeToken(`tenant ${name} token`),
+    rejectedWants: fakeToken('the token the API wants'),
+  });
   const deadPort = await freePort();
   registry = path.join(dir, 'tenants.json');
   const entries = tenants.map((t) => ({
