@@ -3,7 +3,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { loadConfig } from '../src/config/load.js';
 import { timerSchedule } from '../src/config/schedule.js';
 import { describeError } from '../src/errors.js';
-import { functionTimeoutMs, invocationSink } from '../src/ops/function-host.js';
+import { functionTimeoutMs, invocationDeadlines, invocationSink } from '../src/ops/function-host.js';
 import { createLogger, secretRedactor } from '../src/ops/logger.js';
 import { multiTenantMode } from '../src/pipeline/fanout.js';
 import { createRelay, type Relay, type RelayOverrides } from '../src/pipeline/relay.js';
@@ -28,9 +28,7 @@ export async function relayTimer(timer: Timer, context: InvocationContext, overr
   const logger = createLogger([invocationSink(context)], { redact: secretRedactor(() => r.tokens.secrets()), base: { invocationId: context.invocationId } });
   if (timer.isPastDue) logger.warn('relay.past-due');
   const timeoutMs = functionTimeoutMs();
-  const deadline = started + timeoutMs * r.config.relay.timeBudgetShare;
-  // Work still in flight halfway through the remaining time is aborted, leaving time to release the lease.
-  const hardDeadline = deadline + (started + timeoutMs - deadline) / 2;
+  const { deadline, hardDeadline } = invocationDeadlines(started, timeoutMs, r.config.relay.timeBudgetShare);
   const summary = await r.run({ logger, deadline, hardDeadline });
   // The failure and lag alerts read this line: a failed run logs it as an error.
   if (summary.outcome === 'success') context.log(summaryLine(summary));

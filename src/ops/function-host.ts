@@ -7,16 +7,44 @@ import type { LineSink } from './logger.js';
 /** Flex Consumption's default functionTimeout. */
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
+interface HostJson {
+  functionTimeout?: string;
+  extensions?: { queues?: Record<string, unknown> };
+}
+
+// host.json is part of the deployment package: read once per process, not on every invocation.
+const hostJson = new Map<string, HostJson | undefined>();
+function readHostJson(appRoot: string): HostJson | undefined {
+  if (!hostJson.has(appRoot)) {
+    let host: HostJson | undefined;
+    try {
+      host = JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as HostJson;
+    } catch {
+      host = undefined; // no host.json: the host's defaults
+    }
+    hostJson.set(appRoot, host);
+  }
+  return hostJson.get(appRoot);
+}
+
+/** "hh:mm:ss" in ms, or undefined. */
+function timeSpanMs(v: unknown): number | undefined {
+  const m = /^(\d+):(\d{2}):(\d{2})$/.exec(typeof v === 'string' ? v : '');
+  return m ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 : undefined;
+}
+
 /** `functionTimeout` of host.json ("hh:mm:ss"; -1 = unbounded) in ms, from the app root. */
 export function functionTimeoutMs(appRoot = process.cwd()): number {
-  try {
-    const host = JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as { functionTimeout?: string };
-    const m = /^(\d+):(\d{2}):(\d{2})$/.exec(host.functionTimeout ?? '');
-    if (!m) return DEFAULT_TIMEOUT_MS;
-    return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000;
-  } catch {
-    return DEFAULT_TIMEOUT_MS;
-  }
+  return timeSpanMs(readHostJson(appRoot)?.functionTimeout) ?? DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * One invocation's time: no new page after `deadline` (the share RELAY_TIME_BUDGET of the timeout);
+ * work still in flight at `hardDeadline`, halfway through the rest, is aborted, leaving time to release the lease.
+ */
+export function invocationDeadlines(started: number, timeoutMs: number, share: number): { deadline: number; hardDeadline: number } {
+  const deadline = started + timeoutMs * share;
+  return { deadline, hardDeadline: deadline + (started + timeoutMs - deadline) / 2 };
 }
 
 /** host.json `extensions.queues` as the queue trigger applies it (the fan-out's retry and concurrency settings). */
@@ -29,21 +57,14 @@ export interface HostQueueSettings {
 
 /** host.json's queue settings, the Storage Queues extension's defaults where one is absent (batchSize 16, newBatchThreshold batchSize/2, maxDequeueCount 5, visibilityTimeout 0). */
 export function hostQueueSettings(appRoot = process.cwd()): HostQueueSettings {
-  let q: Record<string, unknown> = {};
-  try {
-    const host = JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
-    q = host.extensions?.queues ?? {};
-  } catch {
-    // no host.json: the extension's defaults
-  }
+  const q: Record<string, unknown> = readHostJson(appRoot)?.extensions?.queues ?? {};
   const int = (v: unknown, dflt: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : dflt);
   const batchSize = int(q.batchSize, 16);
-  const m = /^(\d+):(\d{2}):(\d{2})$/.exec(typeof q.visibilityTimeout === 'string' ? q.visibilityTimeout : '');
   return {
     batchSize,
     newBatchThreshold: int(q.newBatchThreshold, Math.floor(batchSize / 2)),
     maxDequeueCount: Math.max(1, int(q.maxDequeueCount, 5)),
-    visibilityTimeoutMs: m ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 : 0,
+    visibilityTimeoutMs: timeSpanMs(q.visibilityTimeout) ?? 0,
   };
 }
 

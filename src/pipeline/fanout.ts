@@ -21,6 +21,7 @@
 //    checkpoint holds the last delivered position, and the next tick enqueues the tenant again.
 import type { RawSettings } from '../config/load.js';
 import { describeError, RelayError } from '../errors.js';
+import { invocationDeadlines } from '../ops/function-host.js';
 import type { Logger } from '../ops/logger.js';
 import type { TenantQueue, TenantMessage } from '../tenants/queue.js';
 import type { Tenant, TenantRegistry } from '../tenants/registry.js';
@@ -112,9 +113,7 @@ export function createTenantRunner(shared: RawSettings, registry: TenantRegistry
       if (bucket && before?.recentRequests?.length) bucket.seed(before.recentRequests);
 
       const share = t.relay?.config.relay.timeBudgetShare ?? 0.8;
-      const deadline = options.started + options.functionTimeoutMs * share;
-      // As the relay timer: work still in flight halfway through the rest is aborted, leaving time to release the lease.
-      const hardDeadline = deadline + (options.started + options.functionTimeoutMs - deadline) / 2;
+      const { deadline, hardDeadline } = invocationDeadlines(options.started, options.functionTimeoutMs, share);
       const result = await runTenant(t, { logger: options.logger, deadline, hardDeadline });
 
       if (result.outcome === 'success' && result.summary?.yielded && result.summary.sent === 0 && result.summary.dataTypes.length === 0) {
