@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeliveryStage, type StagedBatch } from '../../src/pipeline/delivery-stage.js';
 import { RelayError } from '../../src/errors.js';
+import { flush, isPending } from '../support/settle.js';
 
 interface Delivery {
   seq: number;
@@ -63,20 +64,6 @@ function scripted(window: number, signal = new AbortController().signal) {
   return { stage, deliveries, committed, confirmed, violations, batch, maxInFlight: () => maxInFlight };
 }
 
-/** Lets every promise that can settle now settle (no clock involved). */
-const flush = () => new Promise<void>((r) => setImmediate(r));
-
-/** True while `p` has not settled after everything runnable ran. */
-async function pending(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await flush();
-  return !done;
-}
-
 describe('delivery stage', () => {
   it('commits in batch order under any order of confirmations, never past an unconfirmed batch, never more than the window in flight', async () => {
     await fc.assert(
@@ -112,11 +99,11 @@ describe('delivery stage', () => {
     const s = scripted(3);
     for (let i = 0; i < 2; i++) await s.stage.push(s.batch(i));
     const third = s.stage.push(s.batch(2));
-    expect(await pending(third)).toBe(true); // three in flight: the producer waits (backpressure)
+    expect(await isPending(third)).toBe(true); // three in flight: the producer waits (backpressure)
     expect(s.deliveries.length).toBe(3);
     s.deliveries[2]!.confirm();
     s.deliveries[1]!.confirm();
-    expect(await pending(third)).toBe(true); // later batches confirmed, the oldest not: still full
+    expect(await isPending(third)).toBe(true); // later batches confirmed, the oldest not: still full
     expect(s.committed).toEqual([]);
     s.deliveries[0]!.confirm();
     await third; // batch 0 committed: room again
@@ -166,7 +153,7 @@ describe('delivery stage', () => {
     await fourth; // batch 0 committed: room for one more
     expect(s.committed).toEqual([0]);
     const fifth = s.stage.push(s.batch(4));
-    expect(await pending(fifth)).toBe(true); // four in flight: full
+    expect(await isPending(fifth)).toBe(true); // four in flight: full
     s.deliveries[2]!.confirm(); // confirmed but behind the unconfirmed batch 1
     run.abort(new RelayError('RUN_ABORTED', 'fetch', 'time budget ended'));
     await s.stage.settle();

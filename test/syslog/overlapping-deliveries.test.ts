@@ -8,6 +8,7 @@ import { createSender, MAX_SESSIONS } from '../../src/syslog/index.js';
 import type { StatusSyslogSender, SyslogHost, SyslogOptions } from '../../src/syslog/types.js';
 import { expectRelayError } from '../support/relay-error.js';
 import { startSyslogNg } from '../support/syslog-ng.js';
+import { isPending } from '../support/settle.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -86,21 +87,8 @@ async function scriptedReceiver(onEnd: (s: Session) => 'confirm' | 'hold') {
 
 const batch = (tag: string, n = 50) => Array.from({ length: n }, (_, i) => `<134>1 2024-05-06T07:08:09Z h app - - - ${tag} event ${i}`);
 
-/** Lets everything runnable run (no clock involved). */
-const flush = () => new Promise<void>((r) => setImmediate(r));
-
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
-
-async function isPending(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await flush();
-  return !done;
 }
 
 describe('overlapping TCP deliveries', () => {
