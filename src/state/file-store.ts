@@ -14,7 +14,7 @@
 //    honoured between steps and while waiting for another process's lock, never between writing
 //    the temporary file and renaming it (local steps that take milliseconds).
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RelayError } from '../errors.js';
@@ -53,14 +53,17 @@ function codeOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Removes a temporary file; a failure here must not hide the error being reported. */
+/** Removes a temporary file; a failure here must not hide the error being reported. (unlink, not
+ *  rm: rm's recursive machinery costs a stat and more, on every checkpoint of every page.) */
 async function discard(file: string): Promise<void> {
-  await rm(file, { force: true }).catch(() => undefined);
+  await unlink(file).catch(() => undefined);
 }
 
 export class FileStateStore implements StateStore {
   readonly description: string;
   private readonly dir: string;
+  /** The directory was created (or found): later writes skip the mkdir until one finds it gone. */
+  private dirReady = false;
 
   constructor(baseDir: string, relayName: string) {
     this.dir = path.join(baseDir, safeName(relayName));
@@ -147,6 +150,16 @@ export class FileStateStore implements StateStore {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
+  private async ensureDir(signal: AbortSignal | undefined): Promise<void> {
+    if (this.dirReady) return;
+    try {
+      await this.makeDir();
+    } catch (err) {
+      throw this.failure('create the directory', err, signal);
+    }
+    this.dirReady = true;
+  }
+
   /**
    * Exclusive lock file holding `host pid time`. It is created complete (written under a temporary
    * name, then hard-linked into place, which fails if the lock exists), so a process killed while
@@ -154,13 +167,10 @@ export class FileStateStore implements StateStore {
    */
   private async withLock<T>(name: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     signal?.throwIfAborted();
-    try {
-      await this.makeDir();
-    } catch (err) {
-      throw this.failure('create the directory', err, signal);
-    }
+    await this.ensureDir(signal);
     const lock = path.join(this.dir, `${name}.lock`);
     const deadline = Date.now() + LOCK_WAIT_MS;
+    let remade = false;
     for (;;) {
       const tmp = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}`;
       let taken = false;
@@ -169,6 +179,13 @@ export class FileStateStore implements StateStore {
         await link(tmp, lock);
         taken = true;
       } catch (err) {
+        if (codeOf(err) === 'ENOENT' && !remade) {
+          // The directory went away since it was made (removed by hand): make it again, once.
+          remade = true;
+          this.dirReady = false;
+          await this.ensureDir(signal);
+          continue;
+        }
         if (codeOf(err) !== 'EEXIST') throw this.failure(`lock ${name}`, err, signal);
       } finally {
         // Whether writing it failed half-way or the link succeeded, the temporary name goes.

@@ -172,6 +172,22 @@ describe('directory store, misplaced or busy directory', () => {
     expect(await readdir(tmp)).toEqual(['state']);
   });
 
+  it('a directory removed between writes is made again (the store remembers it made it once)', async () => {
+    const store = new FileStateStore(path.join(tmp, 'state'), 'relay');
+    const first = await store.writeCheckpoint('alerts', record(1), undefined);
+    expect(await store.readCheckpoint('alerts')).toEqual({ value: record(1), etag: first });
+    await rm(path.join(tmp, 'state'), { recursive: true });
+    // The checkpoint went with it: the write that follows is conditional on there being none.
+    await store.writeCheckpoint('alerts', record(2), first).then(
+      () => expect.unreachable('a write against a vanished checkpoint must conflict'),
+      (err: unknown) => expect(isRelayError(err, 'CHECKPOINT_CONFLICT'), String(err)).toBe(true),
+    );
+    const again = await store.writeCheckpoint('alerts', record(3), undefined);
+    expect(await store.readCheckpoint('alerts')).toEqual({ value: record(3), etag: again });
+    await store.updateStatus(() => ({ relayName: 'relay', createdAt: 3 }));
+    expect(await listing(path.join(tmp, 'state'))).toEqual(['relay/', `relay/checkpoint-alerts.json ${(await stat(path.join(tmp, 'state', 'relay', 'checkpoint-alerts.json'))).size}`, `relay/status.json ${(await stat(path.join(tmp, 'state', 'relay', 'status.json'))).size}`]);
+  });
+
   it("ends a wait for another process's lock at once with the signal's reason, leaving no file", { timeout: 5_000 }, async () => {
     const store = new FileStateStore(tmp, 'relay');
     const etag = await store.writeCheckpoint('alerts', record(1), undefined);
