@@ -4,16 +4,28 @@
 // doc/relp.html): TXNR 1-999999999 (0 only for the server's own `serverclose`), COMMAND 1-32
 // letters, DATALEN the byte length of DATA in decimal, with no SP and no DATA when it is 0.
 // DATA is binary-safe (it is counted, not scanned), so an event may hold any byte.
+//
+// Both directions run once per event, so neither makes a string, a regex match or an object per
+// frame on the common path: a window of events is encoded into one buffer (one write), and an
+// `rsp 200 OK` is recognised byte by byte and reported as its txnr alone.
 
 export const MAX_TXNR = 999_999_999;
-const OK_BYTES = Buffer.from('200 OK', 'latin1');
 /** Largest DATALEN we accept from a receiver: responses are short; anything larger is garbage. */
 const MAX_RESPONSE_BYTES = 1 << 20;
+const SP = 0x20;
+const LF = 0x0a;
+const SYSLOG = Buffer.from(' syslog ', 'latin1');
 
 export interface RelpFrame {
   txnr: number;
   command: string;
   data: Buffer;
+}
+
+/** An event to frame: its text and that text's UTF-8 byte length (counted once, when queued). */
+export interface OutgoingEvent {
+  readonly msg: string;
+  readonly bytes: number;
 }
 
 /** The next transaction number: 1 after MAX_TXNR (the specification's wrap; 0 is the server's). */
@@ -24,12 +36,59 @@ export function nextTxnr(txnr: number): number {
 export function encodeFrame(txnr: number, command: string, data: Buffer | string = ''): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const head = body.length === 0 ? `${txnr} ${command} 0` : `${txnr} ${command} ${body.length} `;
-  // One allocation per frame (this runs once per event).
   const frame = Buffer.allocUnsafe(head.length + body.length + 1);
   const at = frame.write(head, 0, 'latin1');
   body.copy(frame, at);
-  frame[at + body.length] = 0x0a;
+  frame[at + body.length] = LF;
   return frame;
+}
+
+/**
+ * One `syslog` frame per event, numbered nextTxnr(after), nextTxnr of that, ..., all in one
+ * buffer: the session writes a window refill with one syscall, and the receiver reads many
+ * frames per read.
+ */
+export function encodeSyslogFrames(after: number, events: readonly OutgoingEvent[]): Buffer {
+  let size = 0;
+  let txnr = after;
+  for (const e of events) {
+    txnr = nextTxnr(txnr);
+    // An empty event takes the DATALEN-0 form: no SP, no DATA.
+    size += digits(txnr) + SYSLOG.length + digits(e.bytes) + (e.bytes === 0 ? 0 : 1 + e.bytes) + 1;
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  txnr = after;
+  for (const e of events) {
+    txnr = nextTxnr(txnr);
+    at = writeDecimal(buf, at, txnr);
+    at += SYSLOG.copy(buf, at);
+    at = writeDecimal(buf, at, e.bytes);
+    if (e.bytes > 0) {
+      buf[at++] = SP;
+      at += buf.write(e.msg, at, e.bytes, 'utf8');
+    }
+    buf[at++] = LF;
+  }
+  return buf;
+}
+
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+function writeDecimal(buf: Buffer, at: number, n: number): number {
+  const end = at + digits(n);
+  for (let i = end - 1; i >= at; i--) {
+    buf[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
 }
 
 /** A `rsp` frame's DATA: `CODE [SP TEXT] [LF OFFERS]` (offers only in the answer to `open`). */
@@ -40,11 +99,10 @@ export interface RelpResponse {
   offers: Map<string, string>;
 }
 
-const OK: RelpResponse = Object.freeze({ code: 200, text: 'OK', offers: new Map<string, string>() });
+export const OK_RESPONSE: RelpResponse = Object.freeze({ code: 200, text: 'OK', offers: new Map<string, string>() });
 
 export function parseResponse(data: Buffer): RelpResponse {
-  // The answer to nearly every frame: no decoding, no regex, no allocation.
-  if (data.length === 6 && data.equals(OK_BYTES)) return OK;
+  if (isOk(data, 0, data.length)) return OK_RESPONSE;
   const s = data.toString('utf8');
   // librelp answers `close` with an empty rsp: no status at all, code 0 here.
   if (s === '') return { code: 0, text: '', offers: new Map() };
@@ -63,6 +121,11 @@ export function parseResponse(data: Buffer): RelpResponse {
   return { code: Number(m[1]), text: m[2] ?? '', offers };
 }
 
+/** Whether b[start, end) is exactly `200 OK`. */
+function isOk(b: Buffer, start: number, end: number): boolean {
+  return end - start === 6 && b[start] === 0x32 && b[start + 1] === 0x30 && b[start + 2] === 0x30 && b[start + 3] === SP && b[start + 4] === 0x4f && b[start + 5] === 0x4b;
+}
+
 export class RelpProtocolError extends Error {
   constructor(message: string) {
     super(message);
@@ -70,58 +133,93 @@ export class RelpProtocolError extends Error {
   }
 }
 
+/** Where FrameParser.feed() reports frames. */
+export interface FrameSink {
+  /** An `rsp` frame whose DATA is exactly `200 OK` (the answer to nearly every frame). */
+  ok(txnr: number): void;
+  /** Any other frame. */
+  frame(f: RelpFrame): void;
+}
+
 /**
- * Incremental parser: push() whatever the socket delivered, get every complete frame back. A
- * malformed header throws RelpProtocolError (the session cannot be trusted after it).
+ * Incremental parser: feed() whatever the socket delivered; every complete frame goes to the sink,
+ * in order; the bytes of an incomplete one are kept for the next chunk. A malformed header throws
+ * RelpProtocolError as soon as its bad byte arrives (the session cannot be trusted after it).
  */
 export class FrameParser {
-  private buf: Buffer = Buffer.alloc(0);
+  private rest?: Buffer;
 
+  feed(chunk: Buffer, sink: FrameSink): void {
+    const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    this.rest = undefined;
+    const end = b.length;
+    let pos = 0;
+    while (pos < end) {
+      const start = pos;
+      // TXNR
+      let txnr = 0;
+      while (pos < end && isDigit(b[pos]!)) {
+        txnr = txnr * 10 + b[pos]! - 0x30;
+        if (++pos - start > 9) return this.malformed(b, start);
+      }
+      if (pos === end) return this.keep(b, start);
+      if (pos === start || b[pos] !== SP) return this.malformed(b, start);
+      // COMMAND
+      const cmdStart = ++pos;
+      while (pos < end && isLetter(b[pos]!)) if (++pos - cmdStart > 32) return this.malformed(b, start);
+      if (pos === end) return this.keep(b, start);
+      if (pos === cmdStart || b[pos] !== SP) return this.malformed(b, start);
+      const cmdEnd = pos++;
+      // DATALEN
+      const lenStart = pos;
+      let len = 0;
+      while (pos < end && isDigit(b[pos]!)) {
+        len = len * 10 + b[pos]! - 0x30;
+        if (++pos - lenStart > 9) return this.malformed(b, start);
+      }
+      if (pos === end) return this.keep(b, start);
+      if (pos === lenStart) return this.malformed(b, start);
+      if (len > MAX_RESPONSE_BYTES) throw new RelpProtocolError(`frame of ${len} bytes from the receiver`);
+      let dataStart = pos;
+      if (len === 0) {
+        if (b[pos] !== LF) throw new RelpProtocolError('frame with DATALEN 0 not ended by LF');
+      } else {
+        if (b[pos] !== SP) throw new RelpProtocolError('DATALEN not followed by SP');
+        dataStart = pos + 1;
+        if (end < dataStart + len + 1) return this.keep(b, start);
+        if (b[dataStart + len] !== LF) throw new RelpProtocolError('frame not ended by LF after DATALEN bytes');
+      }
+      pos = dataStart + len + 1;
+      const rsp = cmdEnd - cmdStart === 3 && b[cmdStart] === 0x72 && b[cmdStart + 1] === 0x73 && b[cmdStart + 2] === 0x70;
+      if (rsp && isOk(b, dataStart, dataStart + len)) sink.ok(txnr);
+      else sink.frame({ txnr, command: b.toString('latin1', cmdStart, cmdEnd), data: Buffer.from(b.subarray(dataStart, dataStart + len)) });
+    }
+  }
+
+  /** Every complete frame of the chunk as an object (for tests and scripted receivers). */
   push(chunk: Buffer): RelpFrame[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     const frames: RelpFrame[] = [];
-    for (;;) {
-      const f = this.next();
-      if (!f) return frames;
-      frames.push(f);
-    }
+    this.feed(chunk, {
+      ok: (txnr) => frames.push({ txnr, command: 'rsp', data: Buffer.from('200 OK', 'latin1') }),
+      frame: (f) => frames.push(f),
+    });
+    return frames;
   }
 
-  private next(): RelpFrame | undefined {
-    const b = this.buf;
-    // Header: three SP-separated tokens; DATALEN ends at SP (data follows) or LF (no data).
-    const sp1 = b.indexOf(0x20);
-    if (sp1 < 0) return this.incomplete(b.length, 9);
-    const sp2 = b.indexOf(0x20, sp1 + 1);
-    if (sp2 < 0) return this.incomplete(b.length - sp1 - 1, 32);
-    let end = sp2 + 1;
-    while (end < b.length && b[end]! >= 0x30 && b[end]! <= 0x39) end++;
-    if (end === b.length) return this.incomplete(end - sp2 - 1, 9);
-    const txnrText = b.toString('ascii', 0, sp1);
-    const command = b.toString('ascii', sp1 + 1, sp2);
-    const lenText = b.toString('ascii', sp2 + 1, end);
-    if (!/^\d{1,9}$/.test(txnrText) || !/^[A-Za-z]{1,32}$/.test(command) || !/^\d{1,9}$/.test(lenText)) {
-      throw new RelpProtocolError(`malformed frame header: ${JSON.stringify(b.toString('latin1', 0, Math.min(b.length, 60)))}`);
-    }
-    const len = Number(lenText);
-    if (len > MAX_RESPONSE_BYTES) throw new RelpProtocolError(`frame of ${len} bytes from the receiver`);
-    if (len === 0) {
-      if (b[end] !== 0x0a) throw new RelpProtocolError('frame with DATALEN 0 not ended by LF');
-      this.buf = b.subarray(end + 1);
-      return { txnr: Number(txnrText), command, data: Buffer.alloc(0) };
-    }
-    if (b[end] !== 0x20) throw new RelpProtocolError('DATALEN not followed by SP');
-    const dataStart = end + 1;
-    if (b.length < dataStart + len + 1) return undefined;
-    if (b[dataStart + len] !== 0x0a) throw new RelpProtocolError('frame not ended by LF after DATALEN bytes');
-    const data = Buffer.from(b.subarray(dataStart, dataStart + len));
-    this.buf = b.subarray(dataStart + len + 1);
-    return { txnr: Number(txnrText), command, data };
+  /** A frame still arriving: its bytes wait for the next chunk (a copy: the chunk is not ours). */
+  private keep(b: Buffer, start: number): void {
+    this.rest = Buffer.from(b.subarray(start));
   }
 
-  /** A header still arriving; one that is already too long to be valid is garbage, not slowness. */
-  private incomplete(tokenBytes: number, max: number): undefined {
-    if (tokenBytes > max) throw new RelpProtocolError(`malformed frame header: ${JSON.stringify(this.buf.toString('latin1', 0, 60))}`);
-    return undefined;
+  private malformed(b: Buffer, start: number): never {
+    throw new RelpProtocolError(`malformed frame header: ${JSON.stringify(b.toString('latin1', start, Math.min(b.length, start + 60)))}`);
   }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }

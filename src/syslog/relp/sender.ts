@@ -20,12 +20,20 @@ import { SenderHealth } from '../health.js';
 import { connectTcp, hostLabel } from '../tcp.js';
 import { TlsConnector } from '../tls.js';
 import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, SyslogHost, SyslogOptions } from '../types.js';
-import { RelpSession } from './session.js';
+import type { OutgoingEvent } from './frame.js';
+import { RelpSession, type RelpAnswers } from './session.js';
 
 export const DEFAULT_RELP_WINDOW = 128;
 /** A session idle longer than this is closed and a new one opened: receivers and firewalls drop
  *  idle connections, and frames written into a silently dropped one would only fail late. */
 const MAX_IDLE_MS = 10_000;
+/**
+ * The window is refilled once this share of it is free (or it is empty), not after every ack:
+ * librelp answers each frame with its own send(), so refilling per chunk of acks sent a few frames
+ * per write and the receiver read them a few per read(); refills of a quarter window or more keep
+ * both ends' syscalls per event low while the rest of the window keeps the receiver busy.
+ */
+const REFILL_SHARE = 0.25;
 
 export interface RelpSenderDeps {
   now?: () => number;
@@ -44,8 +52,7 @@ interface Call {
   cleanup(): void;
 }
 
-interface Entry {
-  data: Buffer;
+interface Entry extends OutgoingEvent {
   call: Call;
   index: number; // within its call, for error messages
   acked: boolean;
@@ -56,13 +63,14 @@ export class RelpSender implements StatusSyslogSender {
   private readonly retry;
   private readonly now: () => number;
   private readonly window: number;
+  private readonly refillAt: number;
   private readonly tls?: TlsConnector;
   private readonly stop = new AbortController();
   /** Events not yet acknowledged, in call order: [head, sent) are on the session, [sent, end) wait. */
   private entries: Entry[] = [];
   private head = 0;
   private sent = 0;
-  private session?: RelpSession;
+  private session?: RelpSession<Entry>;
   private hostIndex = -1;
   private lastActivity = 0;
   private ackedOnSession = 0;
@@ -70,8 +78,7 @@ export class RelpSender implements StatusSyslogSender {
   private openedAny = false;
   private lastErr?: unknown;
   private lastErrText = '';
-  private pumping = false;
-  private wake: () => void = () => undefined;
+  private opening = false;
   private closed = false;
   private readonly health: SenderHealth;
 
@@ -83,6 +90,7 @@ export class RelpSender implements StatusSyslogSender {
     this.now = deps.now ?? Date.now;
     this.health = new SenderHealth(this.now, deps.onEvent);
     this.window = o.relpWindow ?? DEFAULT_RELP_WINDOW;
+    this.refillAt = Math.max(1, Math.floor(this.window * REFILL_SHARE));
     this.pool = new HostPool(o.hosts, this.retry, this.now, deps.random);
     if (o.protocol === 'relp-tls') this.tls = new TlsConnector(o.tls);
   }
@@ -105,7 +113,10 @@ export class RelpSender implements StatusSyslogSender {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       // Queued synchronously: calls reach the receiver in call order, even when they overlap.
-      messages.forEach((m, index) => this.entries.push({ data: Buffer.from(m, 'utf8'), call, index, acked: false }));
+      for (let index = 0; index < messages.length; index++) {
+        const msg = messages[index]!;
+        this.entries.push({ msg, bytes: Buffer.byteLength(msg, 'utf8'), call, index, acked: false });
+      }
       this.kick();
     });
   }
@@ -119,19 +130,24 @@ export class RelpSender implements StatusSyslogSender {
     this.closed = true;
     this.stop.abort();
     this.failAll(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the syslog sender is closed'));
-    this.wake();
     const s = this.session;
     this.session = undefined;
     await s?.close(Math.min(this.o.connectTimeoutMs, 2_000));
   }
 
-  /** Starts the pump unless it runs; otherwise wakes it. */
+  /** Work arrived or a session changed: fill the window of the open session, or open one. */
   private kick(): void {
-    if (this.pumping) return this.wake();
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (!this.closed && this.hasWork()) this.kick();
+    if (this.closed || !this.hasWork()) return;
+    const s = this.session;
+    if (s && s.inflight === 0 && this.now() - this.lastActivity > MAX_IDLE_MS) {
+      this.session = undefined;
+      void s.close(1_000);
+    } else if (s) return this.fill(s);
+    if (this.opening) return;
+    this.opening = true;
+    void this.openUntilReady().finally(() => {
+      this.opening = false;
+      this.kick();
     });
   }
 
@@ -140,55 +156,48 @@ export class RelpSender implements StatusSyslogSender {
     return this.head < this.entries.length;
   }
 
-  /** Drives the queue: a session when needed, the window kept full, until nothing waits. */
-  private async pump(): Promise<void> {
-    while (!this.closed && this.hasWork()) {
-      if (this.session && this.session.inflight === 0 && this.now() - this.lastActivity > MAX_IDLE_MS) {
-        const idle = this.session;
-        this.session = undefined;
-        void idle.close(1_000);
-      }
-      if (!this.session) {
-        await this.openSession();
-        continue;
-      }
-      this.fill(this.session);
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = () => undefined;
+  /** Opens sessions (hosts in order, each with its backoff) until one is kept or nothing waits. */
+  private async openUntilReady(): Promise<void> {
+    while (!this.closed && !this.session && this.hasWork()) await this.openSession();
+  }
+
+  /** Sends waiting events, if the window has room enough, in one write. */
+  private fill(s: RelpSession<Entry>): void {
+    const room = this.window - s.inflight;
+    if (!s.alive || room <= 0 || (room < this.refillAt && s.inflight > 0)) return;
+    const batch: Entry[] = [];
+    while (batch.length < room && this.sent < this.entries.length) {
+      const e = this.entries[this.sent++]!;
+      if (!e.acked && !e.call.settled) batch.push(e);
     }
-  }
-
-  /** Sends waiting events until the window is full. */
-  private fill(s: RelpSession): void {
-    s.batch(() => {
-      while (s.alive && s.inflight < this.window && this.sent < this.entries.length) {
-        const e = this.entries[this.sent++]!;
-        if (e.acked || e.call.settled) continue;
-        s.send(e.data, (res) => this.answered(s, e, res.code, res.text));
-      }
-    });
+    if (batch.length === 0) return;
+    s.sendEvents(batch);
     this.lastActivity = this.now();
   }
 
-  private answered(s: RelpSession, e: Entry, code: number, text: string): void {
-    this.lastActivity = this.now();
-    if (code === 200) {
-      e.acked = true;
-      this.ackedOnSession++;
-      this.failuresInRow = 0;
-      const c = e.call;
-      if (!c.settled) {
+  /** RelpAnswers of the current session. */
+  private answersOf(s: RelpSession<Entry>): RelpAnswers<Entry> {
+    return {
+      ok: (e) => {
+        e.acked = true;
+        this.ackedOnSession++;
+        this.failuresInRow = 0;
+        const c = e.call;
+        if (c.settled) return;
         c.remaining--;
-        c.bytes += e.data.length;
+        c.bytes += e.bytes;
         c.host = s.host;
         if (c.remaining === 0) this.settle(c);
-      }
-    } else if (!e.call.settled) {
-      // The receiver read the event and refused it: resending the same bytes would be refused again.
-      this.settle(e.call, new RelayError('SYSLOG_SEND_FAILED', 'send', `event ${e.index} of ${e.call.n} refused by ${hostLabel(s.host)}: ${code} ${text}`.trim()));
-    }
-    if (this.session === s) this.fill(s);
-    this.wake();
+      },
+      refused: (e, res) => {
+        // The receiver read the event and refused it: resending the same bytes would be refused again.
+        if (!e.call.settled) this.settle(e.call, new RelayError('SYSLOG_SEND_FAILED', 'send', `event ${e.index} of ${e.call.n} refused by ${hostLabel(s.host)}: ${res.code} ${res.text}`.trim()));
+      },
+      answered: () => {
+        this.lastActivity = this.now();
+        if (this.session === s && this.hasWork()) this.fill(s);
+      },
+    };
   }
 
   /** One try of each host out of backoff, in order; the first session that opens is kept. */
@@ -203,7 +212,7 @@ export class RelpSender implements StatusSyslogSender {
       if (this.closed || !this.hasWork()) return;
       try {
         const sock = await this.connect(host);
-        const s = await RelpSession.open(sock, host, this.o.connectTimeoutMs, this.o.writeTimeoutMs, this.stop.signal);
+        const s = await RelpSession.open<Entry>(sock, host, this.o.connectTimeoutMs, this.o.writeTimeoutMs, this.stop.signal);
         if (this.closed) return s.destroy();
         this.adopt(s, index);
         return;
@@ -215,7 +224,7 @@ export class RelpSender implements StatusSyslogSender {
     }
   }
 
-  private adopt(s: RelpSession, index: number): void {
+  private adopt(s: RelpSession<Entry>, index: number): void {
     this.openedAny = true;
     if (this.hostIndex >= 0 && this.hostIndex !== index) this.deps.onEvent?.({ type: 'failover', from: this.pool.host(this.hostIndex), to: s.host });
     this.hostIndex = index;
@@ -223,13 +232,13 @@ export class RelpSender implements StatusSyslogSender {
     this.lastActivity = this.now();
     this.ackedOnSession = 0;
     this.sent = this.head; // everything unacknowledged goes (again) on this session, in order
-    s.whenBroken((err) => {
+    s.attach(this.answersOf(s), (err) => {
       if (this.session !== s) return;
       this.session = undefined;
       if (this.ackedOnSession > 0) this.pool.succeeded(index);
       this.attemptFailed(index, s.host, new RelayError('SYSLOG_SEND_FAILED', 'send', `RELP session to ${hostLabel(s.host)} broke: ${err.message}`, { cause: err }), this.ackedOnSession > 0);
       this.exhausted();
-      this.wake();
+      this.kick();
     });
   }
 
@@ -274,7 +283,6 @@ export class RelpSender implements StatusSyslogSender {
       this.succeeded(c.host!);
       c.resolve({ delivered: c.n, bytes: c.bytes, host: c.host!, confirmed: true });
     }
-    this.wake();
   }
 
   /** Moves head past acknowledged or abandoned events; compacts the array now and then. */
@@ -301,7 +309,7 @@ export class RelpSender implements StatusSyslogSender {
     this.health.failed(err);
   }
 
-  /** Backoff wait that close() cuts short (resolves either way; the pump re-checks). */
+  /** Backoff wait that close() cuts short (resolves either way; the opener re-checks). */
   private sleep(ms: number): Promise<void> {
     if (ms <= 0 || this.closed) return Promise.resolve();
     return systemClock.sleep(ms, this.stop.signal).catch(() => undefined);

@@ -1,30 +1,51 @@
 // One RELP session on one connection: the `open` handshake, `syslog` frames numbered by txnr,
 // their `rsp` answers, the receiver's `serverclose`, and our own `close`.
 //
-// The session knows nothing of batches: send() takes one event and calls back once with its
-// answer. When the session breaks (socket closed or failed, a malformed frame, `serverclose`, or
-// no answer for ackTimeoutMs while frames are outstanding) it calls onBreak once and no callback
-// of an unanswered frame is ever called: the sender resends those frames on a new session.
+// The session knows nothing of batches: sendEvents() takes a run of events (one write) and each
+// answer goes to the owner's RelpAnswers with the event it answers, in the order they arrive;
+// after each chunk read from the socket the owner hears once that the window has room. When the
+// session breaks (socket closed or failed, a malformed frame, an answer to a txnr that is not
+// outstanding, `serverclose`, or no answer for ackTimeoutMs while frames are outstanding) it calls
+// onBreak once and no unanswered event is ever reported: the sender resends those on a new session.
 import type net from 'node:net';
 import { RelayError } from '../../errors.js';
 import { hostLabel, socketErrorText } from '../tcp.js';
 import type { SyslogHost } from '../types.js';
-import { encodeFrame, FrameParser, nextTxnr, parseResponse, RelpProtocolError, type RelpFrame, type RelpResponse } from './frame.js';
+import { encodeFrame, encodeSyslogFrames, FrameParser, nextTxnr, OK_RESPONSE, parseResponse, RelpProtocolError, type FrameSink, type OutgoingEvent, type RelpFrame, type RelpResponse } from './frame.js';
 
 /** What we offer in `open` (librelp's client sends the same three). */
 const OFFERS = 'relp_version=0\nrelp_software=mdca-siem-relay\ncommands=syslog';
 
 type Answer = (res: RelpResponse) => void;
 
-export class RelpSession {
+/** Where a session reports the answers to the events sent on it. */
+export interface RelpAnswers<T> {
+  /** `200 OK` to this event's frame. */
+  ok(event: T): void;
+  /** Any other answer to it. */
+  refused(event: T, res: RelpResponse): void;
+  /** Once per chunk of answers: the window has room again. */
+  answered(): void;
+}
+
+const NO_ANSWERS: RelpAnswers<unknown> = { ok: () => undefined, refused: () => undefined, answered: () => undefined };
+
+export class RelpSession<T extends OutgoingEvent> implements FrameSink {
   private readonly parser = new FrameParser();
-  private readonly waiting = new Map<number, Answer>();
+  /** Outstanding `syslog` frames in send order: txnrs[i] answers events[i]; -1 once answered out of order. */
+  private txnrs: number[] = [];
+  private events: Array<T | undefined> = [];
+  private first = 0;
+  private outstanding = 0;
+  /** Outstanding `open`/`close` requests. */
+  private readonly control = new Map<number, Answer>();
   private txnr = 0;
   private broken?: Error;
   private timer?: NodeJS.Timeout;
   /** When the receiver last answered, or the first frame went out after a quiet spell. */
   private progressAt = 0;
   private onBreak: (err: Error) => void = () => undefined;
+  private answers: RelpAnswers<T> = NO_ANSWERS;
 
   private constructor(
     private readonly sock: net.Socket,
@@ -45,8 +66,8 @@ export class RelpSession {
    * `commands` offer that includes `syslog`. Rejects with SYSLOG_SEND_FAILED otherwise (the
    * receiver is there but will not take RELP syslog), SYSLOG_UNREACHABLE on timeout or close.
    */
-  static open(sock: net.Socket, host: SyslogHost, timeoutMs: number, ackTimeoutMs: number, signal?: AbortSignal): Promise<RelpSession> {
-    const s = new RelpSession(sock, host, ackTimeoutMs);
+  static open<T extends OutgoingEvent>(sock: net.Socket, host: SyslogHost, timeoutMs: number, ackTimeoutMs: number, signal?: AbortSignal): Promise<RelpSession<T>> {
+    const s = new RelpSession<T>(sock, host, ackTimeoutMs);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new RelayError('SYSLOG_UNREACHABLE', 'send', `RELP open to ${hostLabel(host)}: no answer in ${timeoutMs} ms`)), timeoutMs);
       const onAbort = () => finish(new RelayError('SYSLOG_UNREACHABLE', 'send', `RELP open to ${hostLabel(host)}: the run was stopped`));
@@ -71,38 +92,35 @@ export class RelpSession {
     });
   }
 
-  /** Called once when the session breaks (not after close()); replaces the open-phase handler. */
-  whenBroken(handler: (err: Error) => void): void {
-    this.onBreak = handler;
-    if (this.broken) handler(this.broken);
+  /** The owner's handlers: answers to events, and the break (called once, not after close()). */
+  attach(answers: RelpAnswers<T>, onBreak: (err: Error) => void): void {
+    this.answers = answers;
+    this.onBreak = onBreak;
+    if (this.broken) onBreak(this.broken);
   }
 
   /** Frames sent and not answered yet. */
   get inflight(): number {
-    return this.waiting.size;
+    return this.outstanding + this.control.size;
   }
 
   get alive(): boolean {
     return this.broken === undefined;
   }
 
-  /** Sends one event; `answered` gets the receiver's response (200 = accepted). */
-  send(event: Buffer, answered: Answer): void {
-    this.request('syslog', event, answered);
-  }
-
-  /**
-   * Runs `fn` with the socket corked: the frames it sends leave in one write (writev) instead of
-   * one syscall and one packet each. Refilling the window one frame per ack made both ends handle
-   * every frame as its own packet (bench/REPORT.md, syslog: RELP rows).
-   */
-  batch(fn: () => void): void {
-    this.sock.cork();
-    try {
-      fn();
-    } finally {
-      this.sock.uncork();
+  /** Sends events, one `syslog` frame each, in one write. */
+  sendEvents(events: readonly T[]): void {
+    if (this.broken || events.length === 0) return;
+    const frames = encodeSyslogFrames(this.txnr, events);
+    this.starting();
+    for (const e of events) {
+      this.txnr = nextTxnr(this.txnr);
+      this.txnrs.push(this.txnr);
+      this.events.push(e);
     }
+    this.outstanding += events.length;
+    this.arm();
+    this.sock.write(frames);
   }
 
   /**
@@ -112,6 +130,7 @@ export class RelpSession {
   async close(timeoutMs: number): Promise<void> {
     if (this.broken) return;
     this.onBreak = () => undefined;
+    this.answers = NO_ANSWERS;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       this.sock.once('close', done);
@@ -131,44 +150,95 @@ export class RelpSession {
     this.sock.destroy();
   }
 
-  private request(command: string, data: Buffer | string, answered: Answer): void {
+  private request(command: string, data: string, answered: Answer): void {
     if (this.broken) return;
+    this.starting();
     this.txnr = nextTxnr(this.txnr);
-    this.waiting.set(this.txnr, answered);
-    if (this.waiting.size === 1) {
-      this.progressAt = Date.now();
-      this.arm();
-    }
+    this.control.set(this.txnr, answered);
+    this.arm();
     this.sock.write(encodeFrame(this.txnr, command, data));
   }
 
+  /** Before frames go out: the first after a quiet spell starts the ack clock afresh. */
+  private starting(): void {
+    if (this.inflight === 0) this.progressAt = Date.now();
+  }
+
   private received(chunk: Buffer): void {
-    let frames: RelpFrame[];
+    const before = this.inflight;
     try {
-      frames = this.parser.push(chunk);
+      this.parser.feed(chunk, this);
     } catch (err) {
       return this.fail(err as Error);
     }
-    // Answers arrive many per chunk; the frames their callbacks send go out together.
-    this.batch(() => this.answer(frames));
+    if (this.broken || this.inflight === before) return;
+    this.progressAt = Date.now();
+    this.answers.answered();
   }
 
-  private answer(frames: RelpFrame[]): void {
-    for (const f of frames) {
-      if (this.broken) return;
-      if (f.command === 'serverclose') return this.fail(new Error('the receiver ended the session (serverclose)'));
-      const answered = f.command === 'rsp' ? this.waiting.get(f.txnr) : undefined;
-      if (!answered) return this.fail(new RelpProtocolError(`unexpected frame from the receiver: ${f.txnr} ${f.command}`));
-      let res: RelpResponse;
-      try {
-        res = parseResponse(f.data);
-      } catch (err) {
-        return this.fail(err as Error);
-      }
-      this.waiting.delete(f.txnr);
-      this.progressAt = Date.now();
-      answered(res);
+  /** FrameSink: an `rsp 200 OK`. */
+  ok(txnr: number): void {
+    if (this.broken) return;
+    // Nearly always the oldest outstanding frame: librelp answers in order.
+    if (this.outstanding > 0 && this.txnrs[this.first] === txnr) return this.answers.ok(this.shift());
+    this.answer(txnr, OK_RESPONSE);
+  }
+
+  /** FrameSink: any other frame. */
+  frame(f: RelpFrame): void {
+    if (this.broken) return;
+    if (f.command === 'serverclose') return this.fail(new Error('the receiver ended the session (serverclose)'));
+    if (f.command !== 'rsp') return this.fail(new RelpProtocolError(`unexpected frame from the receiver: ${f.txnr} ${f.command}`));
+    let res: RelpResponse;
+    try {
+      res = parseResponse(f.data);
+    } catch (err) {
+      return this.fail(err as Error);
     }
+    this.answer(f.txnr, res);
+  }
+
+  private answer(txnr: number, res: RelpResponse): void {
+    const control = this.control.get(txnr);
+    if (control) {
+      this.control.delete(txnr);
+      return control(res);
+    }
+    const e = this.take(txnr);
+    if (e === undefined) return this.fail(new RelpProtocolError(`an answer to txnr ${txnr}, which is not outstanding`));
+    if (res.code === 200) this.answers.ok(e);
+    else this.answers.refused(e, res);
+  }
+
+  /** Removes and returns the oldest outstanding event. */
+  private shift(): T {
+    const e = this.events[this.first]!;
+    this.events[this.first] = undefined;
+    this.txnrs[this.first] = -1;
+    this.outstanding--;
+    this.first++;
+    // Answered-out-of-order slots behind the oldest are skipped; the arrays are compacted now and then.
+    while (this.first < this.txnrs.length && this.txnrs[this.first] === -1) this.first++;
+    if (this.first > 1024 && this.first * 2 > this.txnrs.length) {
+      this.txnrs = this.txnrs.slice(this.first);
+      this.events = this.events.slice(this.first);
+      this.first = 0;
+    }
+    return e;
+  }
+
+  /** Removes and returns the outstanding event sent as `txnr` (undefined if none is). */
+  private take(txnr: number): T | undefined {
+    for (let i = this.first; i < this.txnrs.length; i++) {
+      if (this.txnrs[i] !== txnr) continue;
+      if (i === this.first) return this.shift();
+      const e = this.events[i]!;
+      this.events[i] = undefined;
+      this.txnrs[i] = -1;
+      this.outstanding--;
+      return e;
+    }
+    return undefined;
   }
 
   /**
@@ -181,8 +251,8 @@ export class RelpSession {
     const left = this.progressAt + this.ackTimeoutMs - Date.now();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.waiting.size === 0 || this.broken) return;
-      if (Date.now() - this.progressAt >= this.ackTimeoutMs) this.fail(new Error(`no acknowledgement for ${this.ackTimeoutMs} ms (${this.waiting.size} frames outstanding)`));
+      if (this.inflight === 0 || this.broken) return;
+      if (Date.now() - this.progressAt >= this.ackTimeoutMs) this.fail(new Error(`no acknowledgement for ${this.ackTimeoutMs} ms (${this.inflight} frames outstanding)`));
       else this.arm();
     }, Math.max(1, left));
   }
@@ -191,7 +261,12 @@ export class RelpSession {
     if (this.broken) return;
     this.broken = err;
     clearTimeout(this.timer);
-    this.waiting.clear();
+    this.timer = undefined;
+    this.control.clear();
+    this.txnrs = [];
+    this.events = [];
+    this.first = 0;
+    this.outstanding = 0;
     this.sock.destroy();
     this.onBreak(err);
   }
