@@ -3,24 +3,28 @@
 // What "delivered" means (docs/syslog.md has the long form):
 // - tcp / tls: a batch travels in one or more connections ("delivery sessions"): write the part,
 //   half-close, and wait for the receiver to answer with its own close: it has read every byte
-//   (stream.ts). Then the next connection to the same receiver is opened and must stay open for
-//   confirmSettleMs: a receiver killed right after reading (its kernel also sends a FIN) fails
-//   that check (successor.ts). That next connection carries the next part. A session that times
-//   out for lack of progress (a receiver slower than the part / writeTimeoutMs) is retried at
-//   once as smaller parts, down to one event; the size that worked is kept (batch-size.ts).
-//   deliver() resolves only when every part is confirmed; on rejection the pipeline sends the
-//   whole batch again (at least once; a resend may duplicate parts the receiver had read).
+//   (stream.ts). Then a connection to the same receiver must be seen open confirmSettleMs after
+//   that close: a receiver killed right after reading (its kernel also sends a FIN) fails that
+//   check (settle-check.ts: one connection per receiver serves every batch settling at once). A
+//   session that times out for lack of progress (a receiver slower than the part /
+//   writeTimeoutMs) is retried at once as smaller parts, down to one event; the size that worked
+//   is kept (batch-size.ts). deliver() resolves only when every part passed its settle check; on
+//   rejection the pipeline sends the whole batch again (at least once; a resend may duplicate
+//   parts the receiver had read).
 // - relp / relp-tls: the receiver answered `200 OK` to every event (relp/sender.ts: one session
 //   kept open across batches, a window of unacknowledged frames, resent after a break).
 // - udp: every datagram was handed to the kernel; no guarantee (RFC 5426).
 // Overlapping deliver() calls (the pipeline keeps a few batches in flight, src/pipeline/
 // delivery-stage.ts) each resolve when their own messages are delivered. tcp/tls: up to
-// MAX_SESSIONS batches travel at once, each on its own connection with its own close and settle
-// check, so a receiver may interleave the lines of different batches (each batch's lines stay in
-// order). Calls beyond that wait, in call order; one at a time once a slow receiver made the session
-// size finite (its timeouts are measured for one session), and one at a time over udp. Hosts are
-// tried in the configured order, each with its own backoff after a failure, so a dead primary is
-// not retried on every batch.
+// MAX_SESSIONS sessions move bytes at once, each on its own connection with its own close, so a
+// receiver may interleave the lines of different batches (each batch's lines stay in order). A
+// session's slot is released at the receiver's close: the settle check runs outside it, so the
+// next batch writes while the previous ones settle. Sessions beyond that wait, the oldest call's
+// first; one at a time once a slow receiver made the session size finite (its timeouts are
+// measured for one session), and one at a time over udp. Connections to one receiver: at most
+// MAX_SESSIONS sessions plus MAX_WITNESSES settle-check connections (one of which is kept for
+// the next session), MAX_CONNECTIONS in all. Hosts are tried in the configured order, each with
+// its own backoff after a failure, so a dead primary is not retried on every batch.
 import type net from 'node:net';
 import { describeError, isRelayError, RelayError } from '../errors.js';
 import { DEFAULT_RETRY } from './backoff.js';
@@ -29,8 +33,8 @@ import { HostPool } from './failover.js';
 import { SenderHealth } from './health.js';
 import { BatchSizer } from './batch-size.js';
 import { NoProgressError, sendConfirmed } from './stream.js';
-import { settle, WarmConnection } from './successor.js';
-import { connectTcp, hostLabel, socketErrorText } from './tcp.js';
+import { MAX_WITNESSES, SettleChecks } from './settle-check.js';
+import { connectTcp, hostLabel } from './tcp.js';
 import { TlsConnector } from './tls.js';
 import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, SyslogHost, SyslogOptions } from './types.js';
 import { findOversize, UdpSender } from './udp.js';
@@ -45,12 +49,11 @@ export const DEFAULT_CONFIRM_SETTLE_MS = 25;
 /** A kept connection idle longer than this is closed and replaced: receivers and firewalls drop
  *  idle sessions, and a batch written into a silently dropped one would only fail late. */
 const MAX_IDLE_REUSE_MS = 10_000;
-/** tcp/tls: most delivery sessions at once (the pipeline's window, src/pipeline/run.ts). With the
- *  kept connections, the relay holds at most MAX_SESSIONS + MAX_WARM connections to a receiver,
- *  within syslog-ng's default max-connections(10). */
+/** tcp/tls: most delivery sessions moving bytes at once (the pipeline's window, src/pipeline/run.ts). */
 export const MAX_SESSIONS = 4;
-/** Settle-checked connections kept open for the next sessions. */
-const MAX_WARM = 2;
+/** tcp/tls: most connections the sender holds to one receiver (sessions and settle checks), within
+ *  syslog-ng's default max-connections(10). */
+export const MAX_CONNECTIONS = MAX_SESSIONS + MAX_WITNESSES;
 export type * from './types.js';
 
 /** Injected for tests and for the logger; all optional. */
@@ -75,15 +78,16 @@ class Sender implements StatusSyslogSender {
   private readonly tls?: TlsConnector;
   private readonly udp?: UdpSender;
   private readonly stop = new AbortController();
-  /** Calls running now, and the ones waiting for a session (FIFO). */
+  /** Calls running now (close() waits for them). */
   private readonly running = new Set<Promise<unknown>>();
+  /** Sessions moving bytes now, and the ones waiting for a slot, by ticket (the call's order). */
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{ ticket: number; grant: () => void; cancel: (err: RelayError) => void }> = [];
+  private tickets = 0;
   private closed = false;
   private readonly health: SenderHealth;
   private activeIndex = -1;
-  /** Most recently kept last. */
-  private warm: WarmConnection[] = [];
+  private readonly checks: SettleChecks;
   private readonly sizer: BatchSizer;
 
   constructor(
@@ -97,12 +101,18 @@ class Sender implements StatusSyslogSender {
     this.sizer = new BatchSizer(o.writeTimeoutMs);
     if (o.protocol === 'tls') this.tls = new TlsConnector(o.tls);
     if (o.protocol === 'udp') this.udp = new UdpSender();
+    this.checks = new SettleChecks({
+      settleMs: o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS,
+      maxIdleMs: MAX_IDLE_REUSE_MS,
+      maxConnections: MAX_CONNECTIONS,
+      connect: (host) => this.connect(host),
+    });
   }
 
   deliver(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport> {
     if (this.closed) return Promise.reject(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the syslog sender is closed'));
     if (signal?.aborted) return Promise.reject(stoppedError(messages.length, 0));
-    const run = this.acquire(messages.length, signal).then(() => this.deliverNow(messages, signal).finally(() => this.releaseSession()));
+    const run = this.deliverNow(messages, this.tickets++, signal);
     const tracked = run.catch(() => undefined);
     this.running.add(tracked);
     void tracked.then(() => this.running.delete(tracked));
@@ -114,23 +124,31 @@ class Sender implements StatusSyslogSender {
     return this.udp || Number.isFinite(this.sizer.current) ? 1 : MAX_SESSIONS;
   }
 
-  /** Waits for a free session, in call order; rejects at once if `signal` aborts meanwhile. */
-  private acquire(n: number, signal?: AbortSignal): Promise<void> {
+  /** Waits for a free session slot, the lowest ticket first (an earlier call's next part or retry
+   *  before a later call's first); rejects at once if `signal` aborts or the sender closes meanwhile. */
+  private acquire(ticket: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(new SenderClosed());
     if (this.waiting.length === 0 && this.active < this.concurrency()) {
       this.active++;
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
+      const entry = {
+        ticket,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        cancel: (err: RelayError) => {
+          signal?.removeEventListener('abort', onAbort);
+          const at = this.waiting.indexOf(entry);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(err);
+        },
       };
-      const onAbort = () => {
-        const at = this.waiting.indexOf(grant);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(stoppedError(n, 0));
-      };
-      this.waiting.push(grant);
+      const onAbort = () => entry.cancel(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the run was stopped'));
+      const after = this.waiting.findIndex((e) => e.ticket > ticket);
+      this.waiting.splice(after < 0 ? this.waiting.length : after, 0, entry);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -139,7 +157,7 @@ class Sender implements StatusSyslogSender {
     this.active--;
     while (this.waiting.length > 0 && this.active < this.concurrency()) {
       this.active++;
-      this.waiting.shift()!();
+      this.waiting.shift()!.grant();
     }
   }
 
@@ -151,9 +169,9 @@ class Sender implements StatusSyslogSender {
   async close(): Promise<void> {
     this.closed = true;
     this.stop.abort();
-    await Promise.all(this.running);
-    for (const w of this.warm) w.release();
-    this.warm = [];
+    for (const w of [...this.waiting]) w.cancel(new SenderClosed());
+    await Promise.all(this.running); // batches settling finish their check first
+    this.checks.closeAll();
     await this.udp?.close();
   }
 
@@ -164,7 +182,7 @@ class Sender implements StatusSyslogSender {
    * batches); any other failure costs one round over the hosts. Bounded: between two confirmed
    * parts at most ceil(log2(n)) halvings and retry.attempts rounds.
    */
-  private async deliverNow(messages: readonly string[], signal?: AbortSignal): Promise<DeliveryReport> {
+  private async deliverNow(messages: readonly string[], ticket: number, signal?: AbortSignal): Promise<DeliveryReport> {
     const confirmed = this.o.protocol !== 'udp';
     const n = messages.length;
     if (signal?.aborted) throw stoppedError(n, 0);
@@ -184,7 +202,7 @@ class Sender implements StatusSyslogSender {
       const size = this.udp ? n - pos : this.sizer.partSize(n - pos);
       smallest = Math.min(smallest, size);
       const part = pos === 0 && size === n ? messages : messages.slice(pos, pos + size);
-      const done = await this.round(part, failures, signal);
+      const done = await this.round(part, ticket, failures, signal);
       if (signal?.aborted) throw stoppedError(n - pos, pos);
       if (done) {
         pos += size;
@@ -215,7 +233,7 @@ class Sender implements StatusSyslogSender {
   }
 
   /** One try of `part` on each host out of backoff, in order (waiting for one when none is). */
-  private async round(part: readonly string[], f: Failures, signal?: AbortSignal): Promise<{ bytes: number; host: SyslogHost } | undefined> {
+  private async round(part: readonly string[], ticket: number, f: Failures, signal?: AbortSignal): Promise<{ bytes: number; host: SyslogHost } | undefined> {
     let ready = this.pool.ready();
     if (ready.length === 0) {
       await this.sleep(this.pool.msUntilReady(), signal);
@@ -225,11 +243,11 @@ class Sender implements StatusSyslogSender {
     for (const { index, host } of ready) {
       if (this.closed || signal?.aborted) return undefined;
       try {
-        const bytes = await this.attempt(host, part, signal);
+        const bytes = await this.attempt(host, part, ticket, signal);
         this.succeeded(index, host);
         return { bytes, host };
       } catch (err) {
-        if (signal?.aborted) return undefined; // the stop, not the host, ended this attempt
+        if (signal?.aborted || err instanceof SenderClosed) return undefined; // the stop, not the host, ended this attempt
         f.lastErr = err;
         if (isRelayError(err, 'SYSLOG_SEND_FAILED')) f.reachedAny = true;
         if (err instanceof NoProgressError) f.slow = true;
@@ -243,45 +261,36 @@ class Sender implements StatusSyslogSender {
     return undefined;
   }
 
-  private async attempt(host: SyslogHost, messages: readonly string[], signal?: AbortSignal): Promise<number> {
+  /** One session of `messages` to `host` in a slot, then its settle check outside the slot. */
+  private async attempt(host: SyslogHost, messages: readonly string[], ticket: number, signal?: AbortSignal): Promise<number> {
     const o = this.o;
-    if (this.udp) return this.udp.send(host, messages, o.connectTimeoutMs);
-    const kept = this.takeWarm(host);
-    try {
-      const sock = kept ?? (await this.connect(host, signal));
-      const { bytes, confirmMs } = await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs, signal, this.now);
-      let next: net.Socket;
+    await this.acquire(ticket, signal);
+    if (this.udp) {
       try {
-        next = await this.connect(host, signal);
-      } catch (err) {
-        throw new RelayError('SYSLOG_SEND_FAILED', 'send', `batch to ${hostLabel(host)} not confirmed: the receiver closed, then refused a new connection (${socketErrorText(err)})`, { cause: err });
+        return await this.udp.send(host, messages, o.connectTimeoutMs);
+      } finally {
+        this.releaseSession();
       }
-      if (this.closed) {
-        next.destroy();
-      } else {
-        await settle(next, host, o.confirmSettleMs ?? DEFAULT_CONFIRM_SETTLE_MS, signal);
-        this.keepWarm(new WarmConnection(next, host, this.now, MAX_IDLE_REUSE_MS));
-      }
-      this.sizer.confirmed(messages.length, confirmMs);
-      return bytes;
+    }
+    let sent: { bytes: number; confirmMs: number; closedAt: number };
+    try {
+      const sock = this.checks.take(host) ?? (await this.connect(host, signal));
+      const { bytes, confirmMs } = await sendConfirmed(sock, host, messages, o.framing, o.writeTimeoutMs, signal, this.now);
+      sent = { bytes, confirmMs, closedAt: performance.now() };
     } catch (err) {
       this.tls?.forget(host); // a session from a receiver that just failed is not worth resuming
       throw err;
+    } finally {
+      this.releaseSession(); // the receiver closed (or the session failed): the slot moves on
     }
-  }
-
-  /** The most recently kept connection to `host` that is still usable (the others are closed). */
-  private takeWarm(host: SyslogHost): net.Socket | undefined {
-    for (let w = this.warm.pop(); w; w = this.warm.pop()) {
-      const sock = w.take(host, MAX_IDLE_REUSE_MS);
-      if (sock) return sock;
+    try {
+      await this.checks.check(host, sent.closedAt, signal);
+    } catch (err) {
+      this.tls?.forget(host);
+      throw err;
     }
-    return undefined;
-  }
-
-  private keepWarm(w: WarmConnection): void {
-    this.warm.push(w);
-    while (this.warm.length > MAX_WARM) this.warm.shift()!.release();
+    this.sizer.confirmed(messages.length, sent.confirmMs);
+    return sent.bytes;
   }
 
   private connect(host: SyslogHost, signal?: AbortSignal): Promise<net.Socket> {
@@ -318,6 +327,13 @@ interface Failures {
   slow: boolean;
   last?: string;
   lastErr?: unknown;
+}
+
+/** A session slot refused because close() was called: not a failure of the host. */
+class SenderClosed extends RelayError {
+  constructor() {
+    super('SYSLOG_SEND_FAILED', 'send', 'the syslog sender is closed');
+  }
 }
 
 /** The rejection for an aborted deliver(): the pipeline's run signal ends in the middle of a batch. */
