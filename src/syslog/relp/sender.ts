@@ -28,12 +28,14 @@ export const DEFAULT_RELP_WINDOW = 128;
  *  idle connections, and frames written into a silently dropped one would only fail late. */
 const MAX_IDLE_MS = 10_000;
 /**
- * The window is refilled once this share of it is free (or it is empty), not after every ack:
- * librelp answers each frame with its own send(), so refilling per chunk of acks sent a few frames
- * per write and the receiver read them a few per read(); refills of a quarter window or more keep
- * both ends' syscalls per event low while the rest of the window keeps the receiver busy.
+ * While more than half the window is in flight, a chunk of acks does not refill the window at
+ * once: one refill follows REFILL_DELAY_MS later, for every ack read by then. librelp answers each
+ * frame with its own send() and (Nagle) holds those answers until our next segment ACKs the last
+ * one, so refilling per chunk made a ping-pong of a few frames per write and per read on both ends
+ * (measured: ~5 acks per read, ~30 µs of our CPU per read+write). With half a window still queued
+ * at the receiver, the pause costs it nothing; below half, refills go at once.
  */
-const REFILL_SHARE = 0.25;
+const REFILL_DELAY_MS = 1;
 
 export interface RelpSenderDeps {
   now?: () => number;
@@ -63,7 +65,7 @@ export class RelpSender implements StatusSyslogSender {
   private readonly retry;
   private readonly now: () => number;
   private readonly window: number;
-  private readonly refillAt: number;
+  private refillTimer?: NodeJS.Timeout;
   private readonly tls?: TlsConnector;
   private readonly stop = new AbortController();
   /** Events not yet acknowledged, in call order: [head, sent) are on the session, [sent, end) wait. */
@@ -90,7 +92,6 @@ export class RelpSender implements StatusSyslogSender {
     this.now = deps.now ?? Date.now;
     this.health = new SenderHealth(this.now, deps.onEvent);
     this.window = o.relpWindow ?? DEFAULT_RELP_WINDOW;
-    this.refillAt = Math.max(1, Math.floor(this.window * REFILL_SHARE));
     this.pool = new HostPool(o.hosts, this.retry, this.now, deps.random);
     if (o.protocol === 'relp-tls') this.tls = new TlsConnector(o.tls);
   }
@@ -129,6 +130,7 @@ export class RelpSender implements StatusSyslogSender {
     if (this.closed) return;
     this.closed = true;
     this.stop.abort();
+    clearTimeout(this.refillTimer);
     this.failAll(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the syslog sender is closed'));
     const s = this.session;
     this.session = undefined;
@@ -161,10 +163,10 @@ export class RelpSender implements StatusSyslogSender {
     while (!this.closed && !this.session && this.hasWork()) await this.openSession();
   }
 
-  /** Sends waiting events, if the window has room enough, in one write. */
+  /** Sends waiting events, as many as the window has room for, in one write. */
   private fill(s: RelpSession<Entry>): void {
     const room = this.window - s.inflight;
-    if (!s.alive || room <= 0 || (room < this.refillAt && s.inflight > 0)) return;
+    if (!s.alive || room <= 0) return;
     const batch: Entry[] = [];
     while (batch.length < room && this.sent < this.entries.length) {
       const e = this.entries[this.sent++]!;
@@ -195,7 +197,12 @@ export class RelpSender implements StatusSyslogSender {
       },
       answered: () => {
         this.lastActivity = this.now();
-        if (this.session === s && this.hasWork()) this.fill(s);
+        if (this.session !== s || !this.hasWork()) return;
+        if (s.inflight * 2 <= this.window) return this.fill(s);
+        this.refillTimer ??= setTimeout(() => {
+          this.refillTimer = undefined;
+          if (this.session === s && this.hasWork()) this.fill(s);
+        }, REFILL_DELAY_MS);
       },
     };
   }
