@@ -45,8 +45,8 @@ export interface SyslogOptions {
   relpWindow?: number;
   /** Default DEFAULT_RETRY in backoff.ts: 3 rounds, 250 ms doubling to 10 s. */
   retry?: RetryPolicy;
-  /** tcp/tls: after the receiver's close, how long its next connection must stay open before the
-   *  batch counts as confirmed (catches a receiver killed right after reading). Default 25 ms. */
+  /** tcp/tls: how long after the receiver's close a connection to it must still be open before the
+   *  batch counts as confirmed (catches a receiver killed right after reading; settle-check.ts). Default 25 ms. */
   confirmSettleMs?: number;
 }
 
