@@ -242,9 +242,11 @@ async function syslogNgFigures(): Promise<Figure[]> {
   const d = await daemon(startSyslogNg({ mode: 'tcp-lf', raw: true }));
   try {
     // The bar's row delivers as the relay does: RELAY_DELIVERY_WINDOW (default 4) batches in flight,
-    // each on its own connection with its own close and settle check, so one batch's settle wait
-    // overlaps the others' writing. One at a time, every batch adds the full settle (25 ms) to its
-    // ~35 ms of writing, which bounds that mode near 0.6x whatever the sender does.
+    // each on its own connection with its own close; a batch gives up its session at the receiver's
+    // close and settles outside it, on the one connection shared by every batch settling
+    // (src/syslog/settle-check.ts), so the settle waits cost the sessions nothing. One at a time,
+    // every batch adds the full settle (25 ms) to its ~35 ms of writing, which bounds that mode
+    // near 0.6x whatever the sender does.
     const { ceiling1, ceilingN, ours, oneAtATime, noSettle } = await bestOf({
       ceiling1: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev)),
       ceilingN: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev, IN_FLIGHT)),
