@@ -1,5 +1,5 @@
 // The RELP sink: a SyslogSender that keeps one RELP session open across deliver() calls and
-// keeps up to `relpWindow` events in flight on it.
+// keeps up to `relpWindow` events in flight on it (half of what waits, see inUse()).
 //
 // What "delivered" means: deliver() resolves when the receiver answered `200 OK` to the frame
 // of every event of the call. Events wait in one queue, in call order, until acknowledged; a
@@ -23,9 +23,10 @@ import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, Sys
 import type { OutgoingEvent } from './frame.js';
 import { RelpSession, type RelpAnswers } from './session.js';
 
-/** Events in flight by default: 8x librelp's own 128. Below ~512 the window drains before a
- *  coalesced refill arrives and the link turns into a ping-pong again (measured into imrelp:
- *  128 ~47k events/s, 512 ~70k, 1024 ~90k, 4 deliveries in flight; bench/REPORT.md). */
+/** Most events in flight by default: 8x librelp's own 128. Below ~512 the window drains before
+ *  a gathered refill (REFILL_DELAY_MS) arrives and the link turns into a ping-pong again
+ *  (measured into imrelp, 4 deliveries in flight: 128 ~47k events/s, 512 ~70k, 1024 ~90-120k;
+ *  docs/syslog.md, "RELP throughput"). */
 export const DEFAULT_RELP_WINDOW = 1024;
 /** The least window in use while events wait (librelp's own client window); see inUse(). */
 const MIN_WINDOW = 128;
