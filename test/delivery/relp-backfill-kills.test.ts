@@ -182,7 +182,7 @@ describe('RELP backfill into rsyslog ("ack means written") killed with SIGKILL 1
 
     // What each kill cost: the duplicates that appeared between it and the next kill (or the end).
     // docs/syslog.md: a kill the sender rides out resends what was unacknowledged on the session, at
-    // most the RELP window (128); a run that failed is resent from the checkpoint by the next run, at
+    // most the RELP window (DEFAULT_RELP_WINDOW); a run that failed is resent from the checkpoint by the next run, at
     // most the delivery window (4 pages of 100).
     const total = duplicatesIn(counts);
     const perKill = kills.map((k, i) => (kills[i + 1]?.duplicatesBefore ?? total) - k.duplicatesBefore);
