@@ -34,6 +34,7 @@ import { SenderHealth } from './health.js';
 import { BatchSizer } from './batch-size.js';
 import { NoProgressError, sendConfirmed } from './stream.js';
 import { MAX_WITNESSES, SettleChecks } from './settle-check.js';
+import { TicketGate } from './ticket-gate.js';
 import { connectTcp, hostLabel } from './tcp.js';
 import { TlsConnector } from './tls.js';
 import type { DeliveryReport, SenderEvent, SenderStatus, StatusSyslogSender, SyslogHost, SyslogOptions } from './types.js';
@@ -80,9 +81,8 @@ class Sender implements StatusSyslogSender {
   private readonly stop = new AbortController();
   /** Calls running now (close() waits for them). */
   private readonly running = new Set<Promise<unknown>>();
-  /** Sessions moving bytes now, and the ones waiting for a slot, by ticket (the call's order). */
-  private active = 0;
-  private readonly waiting: Array<{ ticket: number; grant: () => void; cancel: (err: RelayError) => void }> = [];
+  /** Session slots (bytes moving), granted by ticket: the call's order. */
+  private readonly sessions = new TicketGate(() => this.concurrency());
   private tickets = 0;
   private closed = false;
   private readonly health: SenderHealth;
@@ -124,43 +124,6 @@ class Sender implements StatusSyslogSender {
     return this.udp || Number.isFinite(this.sizer.current) ? 1 : MAX_SESSIONS;
   }
 
-  /** Waits for a free session slot, the lowest ticket first (an earlier call's next part or retry
-   *  before a later call's first); rejects at once if `signal` aborts or the sender closes meanwhile. */
-  private acquire(ticket: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.reject(new SenderClosed());
-    if (this.waiting.length === 0 && this.active < this.concurrency()) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const entry = {
-        ticket,
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        cancel: (err: RelayError) => {
-          signal?.removeEventListener('abort', onAbort);
-          const at = this.waiting.indexOf(entry);
-          if (at >= 0) this.waiting.splice(at, 1);
-          reject(err);
-        },
-      };
-      const onAbort = () => entry.cancel(new RelayError('SYSLOG_SEND_FAILED', 'send', 'the run was stopped'));
-      const after = this.waiting.findIndex((e) => e.ticket > ticket);
-      this.waiting.splice(after < 0 ? this.waiting.length : after, 0, entry);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  private releaseSession(): void {
-    this.active--;
-    while (this.waiting.length > 0 && this.active < this.concurrency()) {
-      this.active++;
-      this.waiting.shift()!.grant();
-    }
-  }
-
   status(): SenderStatus {
     const limit = this.sizer.current;
     return { ...this.health.state, hosts: this.pool.snapshot(), ...(Number.isFinite(limit) ? { sessionLimit: limit } : {}) };
@@ -169,7 +132,7 @@ class Sender implements StatusSyslogSender {
   async close(): Promise<void> {
     this.closed = true;
     this.stop.abort();
-    for (const w of [...this.waiting]) w.cancel(new SenderClosed());
+    this.sessions.cancelAll(() => new SenderClosed());
     await Promise.all(this.running); // batches settling finish their check first
     this.checks.closeAll();
     await this.udp?.close();
@@ -261,15 +224,17 @@ class Sender implements StatusSyslogSender {
     return undefined;
   }
 
-  /** One session of `messages` to `host` in a slot, then its settle check outside the slot. */
+  /** One session of `messages` to `host` in a slot (released at the receiver's close), then its
+   *  settle check outside the slot, while the next sessions move bytes. */
   private async attempt(host: SyslogHost, messages: readonly string[], ticket: number, signal?: AbortSignal): Promise<number> {
     const o = this.o;
-    await this.acquire(ticket, signal);
+    if (this.closed) throw new SenderClosed();
+    await this.sessions.acquire(ticket, signal, () => (this.closed ? new SenderClosed() : stoppedError(messages.length, 0)));
     if (this.udp) {
       try {
         return await this.udp.send(host, messages, o.connectTimeoutMs);
       } finally {
-        this.releaseSession();
+        this.sessions.release();
       }
     }
     let sent: { bytes: number; confirmMs: number; closedAt: number };
@@ -281,7 +246,7 @@ class Sender implements StatusSyslogSender {
       this.tls?.forget(host); // a session from a receiver that just failed is not worth resuming
       throw err;
     } finally {
-      this.releaseSession(); // the receiver closed (or the session failed): the slot moves on
+      this.sessions.release(); // the receiver closed (or the session failed): the slot moves on
     }
     try {
       await this.checks.check(host, sent.closedAt, signal);

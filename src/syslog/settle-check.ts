@@ -125,11 +125,6 @@ export class SettleChecks {
     return sock;
   }
 
-  /** Connections to `host` held now (open or connecting), for tests and the connection bound. */
-  held(host: SyslogHost): number {
-    return this.byHost.get(key(host))?.all.size ?? 0;
-  }
-
   /** Closes every witness; batches still waiting fail (the sender waits for them before). */
   closeAll(): void {
     for (const [, h] of this.byHost) {
