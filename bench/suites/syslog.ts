@@ -1,11 +1,11 @@
 // Benchmark 'syslog': events/s each transport delivers into real daemons, next to what the daemon
 // itself can take, every ratio from the same run (issue 15):
 // - syslog-ng's ingest ceiling (one raw write over plain TCP, nothing confirmed, timed until the
-//   file holds every line) and confirmed TCP in batches of 10,000, 4 in flight as the relay
-//   delivers, as a ratio of it (>= 0.9x);
+//   file holds every line) and confirmed TCP in batches of 10,000, 6 in flight as the relay
+//   delivers (RELAY_DELIVERY_WINDOW), as a ratio of it (>= 0.9x);
 // - rsyslog's plain-TCP ingest ceiling and RELP into imrelp, in the "ack means written"
 //   configuration and the default one, as a ratio of it (>= 0.8x);
-// - API pages (100 events per deliver()), one at a time and 4 in flight, per transport;
+// - API pages (100 events per deliver()), one at a time and 6 in flight, per transport;
 // - the events lost when syslog-ng is killed mid-stream, ours next to the npm package syslog-client.
 // The daemons are the test harnesses' (test/support), so the bench measures the configurations the
 // tests prove, e.g. rsyslog's `ackMeansWritten`. Every rate is timed until the daemon's file holds
@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import { open, readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
-import { createSender } from '../../src/syslog/index.js';
+import { DELIVERY_WINDOW } from '../../src/pipeline/run.js';
+import { createSender, MAX_SESSIONS } from '../../src/syslog/index.js';
 import { DEFAULT_RELP_WINDOW } from '../../src/syslog/relp/sender.js';
 import type { SyslogOptions, SyslogProtocol } from '../../src/syslog/types.js';
 import { startRsyslog, type Receiver, type RsyslogOptions } from '../../test/support/rsyslog.js';
@@ -30,7 +31,8 @@ const BATCH = 10_000; // events per deliver() in the large-batch runs
 const NG_N = 300_000;
 const PAGE = 100; // an API page
 const PAGES_N = 20_000; // events per page run
-const IN_FLIGHT = 4; // overlapping deliver() calls in the "in flight" page runs
+const IN_FLIGHT = DELIVERY_WINDOW; // overlapping deliver() calls, as the relay makes them (RELAY_DELIVERY_WINDOW's default)
+const CONNECTIONS = MAX_SESSIONS; // raw connections of the "many" ceiling: as many as the sender's sessions
 const M = 40_000; // events per kill run
 
 interface SyslogClient {
@@ -155,7 +157,7 @@ const cpuNote = (t: Timed, who: string) => `CPU per event: sender ${t.senderUs.t
 /** The daemon's own ceiling: the lines written raw on `connections` plain TCP connections at
  *  once (a share each, one write per connection), nothing confirmed. One connection is not the
  *  most a daemon takes: syslog-ng splits its window between connections and reads each on its
- *  own thread, so the ceiling is the better of 1 and IN_FLIGHT connections. */
+ *  own thread, so the ceiling is the better of 1 and CONNECTIONS connections. */
 function blast(d: Daemon, events: string[], connections = 1): Promise<void> {
   const share = Math.ceil(events.length / connections);
   return Promise.all(
@@ -172,7 +174,7 @@ function blast(d: Daemon, events: string[], connections = 1): Promise<void> {
 
 /** The better of the two blasts, and which it was. */
 function ceilingOf(one: Timed, many: Timed): Timed & { how: string } {
-  return one.rate >= many.rate ? { ...one, how: 'one connection' } : { ...many, how: `${IN_FLIGHT} connections` };
+  return one.rate >= many.rate ? { ...one, how: 'one connection' } : { ...many, how: `${CONNECTIONS} connections` };
 }
 
 function options(protocol: SyslogProtocol, d: Daemon, pki?: TlsFiles, extra: Partial<SyslogOptions> = {}): SyslogOptions {
@@ -242,7 +244,7 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 async function syslogNgFigures(): Promise<Figure[]> {
   const d = await daemon(startSyslogNg({ mode: 'tcp-lf', raw: true }));
   try {
-    // The bar's row delivers as the relay does: RELAY_DELIVERY_WINDOW (default 4) batches in flight,
+    // The bar's row delivers as the relay does: RELAY_DELIVERY_WINDOW (default 6) batches in flight,
     // each on its own connection with its own close; a batch gives up its session at the receiver's
     // close and settles outside it, on the one connection shared by every batch settling
     // (src/syslog/settle-check.ts), so the settle waits cost the sessions nothing. One at a time,
@@ -250,15 +252,15 @@ async function syslogNgFigures(): Promise<Figure[]> {
     // near 0.6x whatever the sender does.
     const { ceiling1, ceilingN, ours, oneAtATime, noSettle } = await bestOf({
       ceiling1: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev)),
-      ceilingN: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev, IN_FLIGHT)),
-      ours: () => timed(d, NG_N, 'ng-tcp4', (ev) => deliverAll(options('tcp', d), ev, BATCH, IN_FLIGHT)),
+      ceilingN: () => timed(d, NG_N, 'ng-raw', (ev) => blast(d, ev, CONNECTIONS)),
+      ours: () => timed(d, NG_N, 'ng-tcp', (ev) => deliverAll(options('tcp', d), ev, BATCH, IN_FLIGHT)),
       oneAtATime: () => timed(d, NG_N, 'ng-tcp', (ev) => deliverAll(options('tcp', d), ev, BATCH)),
       // Where the rest goes: the same without the settle check (docs/syslog.md, step 4).
       noSettle: () => timed(d, NG_N, 'ng-tcp0', (ev) => deliverAll(options('tcp', d, undefined, { confirmSettleMs: 0 }), ev, BATCH, IN_FLIGHT)),
     });
     const ceiling = ceilingOf(ceiling1, ceilingN);
     return [
-      { suite: SUITE, name: 'syslog-ng ingest ceiling (raw writes over plain TCP, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `${fmt(NG_N)} events of ~330 B, the better of one connection (${fmt(ceiling1.rate)}/s) and ${IN_FLIGHT} at once (${fmt(ceilingN.rate)}/s); syslog-ng CPU per event ${ceiling.daemonUs.toFixed(1)} µs` },
+      { suite: SUITE, name: 'syslog-ng ingest ceiling (raw writes over plain TCP, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `${fmt(NG_N)} events of ~330 B, the better of one connection (${fmt(ceiling1.rate)}/s) and ${CONNECTIONS} at once (${fmt(ceilingN.rate)}/s); syslog-ng CPU per event ${ceiling.daemonUs.toFixed(1)} µs` },
       {
         suite: SUITE,
         name: `TCP into syslog-ng, confirmed batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight (the relay's default delivery window; until written)`,
@@ -309,9 +311,9 @@ async function rsyslogFigures(): Promise<Figure[]> {
   try {
     m = await bestOf({
       ceiling1: () => timed(tcp, N, 'rs-raw', (ev) => blast(tcp, ev)),
-      ceilingN: () => timed(tcp, N, 'rs-raw', (ev) => blast(tcp, ev, IN_FLIGHT)),
+      ceilingN: () => timed(tcp, N, 'rs-raw', (ev) => blast(tcp, ev, CONNECTIONS)),
       directCeiling1: () => timed(direct, N, 'rs-raw-direct', (ev) => blast(direct, ev)),
-      directCeilingN: () => timed(direct, N, 'rs-raw-direct', (ev) => blast(direct, ev, IN_FLIGHT)),
+      directCeilingN: () => timed(direct, N, 'rs-raw-direct', (ev) => blast(direct, ev, CONNECTIONS)),
       // As the relay delivers (RELAY_DELIVERY_WINDOW batches in flight on the one session), like
       // the syslog-ng bar row; one at a time in the note: there each batch's last acks wait for
       // the receiver's Nagle (docs/syslog.md, "RELP throughput").
@@ -325,7 +327,7 @@ async function rsyslogFigures(): Promise<Figure[]> {
   const ceiling = ceilingOf(m.ceiling1, m.ceilingN);
   const directCeiling = ceilingOf(m.directCeiling1, m.directCeilingN);
   const figures: Figure[] = [
-    { suite: SUITE, name: 'rsyslog ingest ceiling (raw writes into imtcp, default main queue, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `the better of one connection (${fmt(m.ceiling1.rate)}/s) and ${IN_FLIGHT} at once (${fmt(m.ceilingN.rate)}/s); rsyslog CPU per event ${ceiling.daemonUs.toFixed(1)} µs. Same into a ruleset with queue.type="Direct" (each event written before the next is read, the "ack means written" configuration): ${fmt(directCeiling.rate)} events/s, ${directCeiling.daemonUs.toFixed(1)} µs per event` },
+    { suite: SUITE, name: 'rsyslog ingest ceiling (raw writes into imtcp, default main queue, nothing confirmed, until written)', value: Math.round(ceiling.rate), unit: 'events/s', note: `the better of one connection (${fmt(m.ceiling1.rate)}/s) and ${CONNECTIONS} at once (${fmt(m.ceilingN.rate)}/s); rsyslog CPU per event ${ceiling.daemonUs.toFixed(1)} µs. Same into a ruleset with queue.type="Direct" (each event written before the next is read, the "ack means written" configuration): ${fmt(directCeiling.rate)} events/s, ${directCeiling.daemonUs.toFixed(1)} µs per event` },
   ];
   for (const [relp, what] of [
     [m.written, '"ack means written" (Direct ruleset queue)'],

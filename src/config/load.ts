@@ -79,7 +79,7 @@ const FIELDS = {
   RELAY_CHECKPOINT_STORAGE: text,
   RELAY_STATE_DIR: text,
   RELAY_LOGS_DIR: text,
-  RELAY_DELIVERY_WINDOW: integer(4, 1, 16),
+  RELAY_DELIVERY_WINDOW: integer(6, 1, 16),
   RELAY_TENANT_CONCURRENCY: integer(16, 1, 500),
   RELAY_MULTI_TENANT: oneOf(['true', 'false'] as const, 'false'),
   AZURE_CLIENT_ID: guid,
