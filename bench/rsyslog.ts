@@ -120,3 +120,56 @@ export async function startRsyslog(mode: 'tcp' | 'relp', ackMeansWritten = false
     },
   };
 }
+
+/**
+ * rsyslog's own RELP client as a reference: an rsyslogd that takes raw lines on plain TCP (imtcp)
+ * and forwards each, as it came, over RELP (omrelp, librelp's client) to `targetPort`. What the
+ * sender side of rsyslog-to-rsyslog RELP forwarding achieves into the same receiver.
+ */
+export async function startRsyslogForwarder(targetPort: number, windowSize: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const root = join(repo, '.tools', 'rsyslog');
+  const bin = join(root, 'usr', 'sbin', 'rsyslogd');
+  const libDir = join(root, 'usr', 'lib', 'x86_64-linux-gnu');
+  const modDir = join(libDir, 'rsyslog');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-omrelp-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'rsyslog.conf'),
+    [
+      `global(workDirectory="${dir}" maxMessageSize="65536")`,
+      `module(load="${join(modDir, 'imtcp.so')}")`,
+      `module(load="${join(modDir, 'omrelp.so')}")`,
+      `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="fwd")`,
+      'template(name="raw" type="string" string="%rawmsg%")',
+      'ruleset(name="fwd") {',
+      `  action(type="omrelp" target="127.0.0.1" port="${targetPort}" template="raw" windowSize="${windowSize}")`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const env = { ...process.env, LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+  const child: ChildProcess = spawn(bin, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid'), '-M', modDir], { cwd: dir, env, stdio: 'ignore' });
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const cleanup = () => child.kill('SIGKILL');
+  process.once('exit', cleanup);
+  const deadline = Date.now() + 15_000;
+  while (!(await listening(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`rsyslogd (omrelp forwarder) did not listen on ${port}`);
+    }
+    await sleep(20);
+  }
+  return {
+    port,
+    async stop() {
+      process.off('exit', cleanup);
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(t);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
