@@ -4,31 +4,19 @@
 // and into a real syslog-ng every event of many overlapping batches arrives exactly once.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSender, MAX_SESSIONS } from '../../src/syslog/index.js';
-import type { StatusSyslogSender, SyslogHost, SyslogOptions } from '../../src/syslog/types.js';
+import { MAX_SESSIONS } from '../../src/syslog/index.js';
+import type { SyslogHost, SyslogOptions } from '../../src/syslog/types.js';
 import { expectRelayError } from '../support/relay-error.js';
 import { startSyslogNg } from '../support/syslog-ng.js';
 import { isPending } from '../support/settle.js';
+import { tcpSender } from './senders.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function sender(hosts: SyslogHost[], extra: Partial<SyslogOptions> = {}): StatusSyslogSender {
-  const s = createSender({
-    protocol: 'tcp',
-    hosts,
-    framing: 'lf',
-    connectTimeoutMs: 2_000,
-    writeTimeoutMs: 5_000,
-    udpMaxBytes: 2048,
-    retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 50 },
-    ...extra,
-  });
-  cleanups.push(() => s.close());
-  return s;
-}
+const sender = (hosts: SyslogHost[], extra: Partial<SyslogOptions> = {}) => tcpSender(hosts, cleanups, extra);
 
 interface Session {
   sock: net.Socket;

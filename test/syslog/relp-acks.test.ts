@@ -7,8 +7,9 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameParser, type RelpFrame } from '../../src/syslog/relp/frame.js';
 import { createSender } from '../../src/syslog/index.js';
-import type { SenderEvent, StatusSyslogSender, SyslogOptions } from '../../src/syslog/types.js';
+import type { SenderEvent, SyslogOptions } from '../../src/syslog/types.js';
 import { freePort } from '../support/ports.js';
+import { closing, relpOptions } from './senders.js';
 
 interface Session {
   n: number;
@@ -59,26 +60,8 @@ async function scripted(onFrames: (s: Session, frames: RelpFrame[]) => void, nag
 
 const ok = (txnr: number) => `${txnr} rsp 6 200 OK\n`;
 
-function opts(port: number, extra: Partial<SyslogOptions> = {}): SyslogOptions {
-  return {
-    protocol: 'relp',
-    hosts: [{ host: '127.0.0.1', port }],
-    framing: 'lf',
-    connectTimeoutMs: 5_000,
-    writeTimeoutMs: 10_000,
-    udpMaxBytes: 2048,
-    retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 10 },
-    ...extra,
-  };
-}
+const opts = (port: number, extra: Partial<SyslogOptions> = {}) => relpOptions(port, { retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 10 }, ...extra });
 
-async function closing<T>(s: StatusSyslogSender, fn: (s: StatusSyslogSender) => Promise<T>): Promise<T> {
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `<134>1 - h a - - - ${tag} ${i} ${'é'.repeat(i % 5)}`);
 

@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameParser, type RelpFrame } from '../../src/syslog/relp/frame.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createSender } from '../../src/syslog/index.js';
-import type { StatusSyslogSender, SyslogOptions } from '../../src/syslog/types.js';
+import type { SyslogOptions } from '../../src/syslog/types.js';
 import { freePort } from '../support/ports.js';
 import { expectRelayError, expectRelayErrorSync } from '../support/relay-error.js';
 import { fakeToken } from '../support/secrets.js';
 import { startRsyslog, type Receiver } from '../support/rsyslog.js';
 import { createTlsFiles, type TlsFiles } from '../support/tls-certs.js';
 import { testEvents } from './events.js';
+import { closing, relpOptions } from './senders.js';
 
 let pki: TlsFiles;
 let other: TlsFiles; // an unrelated CA
@@ -32,18 +33,7 @@ afterAll(async () => {
   await Promise.all([pki?.cleanup(), other?.cleanup()]);
 });
 
-function opts(port: number, extra: Partial<SyslogOptions> = {}): SyslogOptions {
-  return {
-    protocol: 'relp',
-    hosts: [{ host: '127.0.0.1', port }],
-    framing: 'lf',
-    connectTimeoutMs: 5_000,
-    writeTimeoutMs: 10_000,
-    udpMaxBytes: 2048,
-    retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
-    ...extra,
-  };
-}
+const opts = relpOptions;
 
 /** Lines of the receiver's file that carry `tag` (each test uses its own). */
 async function tagged(r: Receiver, tag: string): Promise<string[]> {
@@ -76,13 +66,6 @@ async function countingProxy(target: number): Promise<{ port: number; connection
   };
 }
 
-async function closing<T>(s: StatusSyslogSender, fn: (s: StatusSyslogSender) => Promise<T>): Promise<T> {
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 describe('RELP into rsyslog imrelp', () => {
   it('delivers events byte for byte: RFC 5424 and 3164 headers, UTF-8, escapes, a 600-byte note, a 60 KB event', async () => {

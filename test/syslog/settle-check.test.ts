@@ -8,34 +8,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRelayError } from '../../src/errors.js';
-import { createSender, MAX_CONNECTIONS, MAX_SESSIONS } from '../../src/syslog/index.js';
-import type { DeliveryReport, StatusSyslogSender, SyslogHost, SyslogOptions } from '../../src/syslog/types.js';
+import { MAX_CONNECTIONS, MAX_SESSIONS } from '../../src/syslog/index.js';
+import type { DeliveryReport, SyslogHost, SyslogOptions } from '../../src/syslog/types.js';
 import { freePort } from '../support/ports.js';
 import { DAEMONS } from '../support/receivers.js';
 import { expectRelayError } from '../support/relay-error.js';
 import { isPending } from '../support/settle.js';
 import { startSyslogNg } from '../support/syslog-ng.js';
 import { seqOf, testEvents } from './events.js';
+import { tcpSender } from './senders.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function sender(hosts: SyslogHost[], extra: Partial<SyslogOptions> = {}): StatusSyslogSender {
-  const s = createSender({
-    protocol: 'tcp',
-    hosts,
-    framing: 'lf',
-    connectTimeoutMs: 2_000,
-    writeTimeoutMs: 5_000,
-    udpMaxBytes: 2048,
-    retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 50 },
-    ...extra,
-  });
-  cleanups.push(() => s.close());
-  return s;
-}
+const sender = (hosts: SyslogHost[], extra: Partial<SyslogOptions> = {}) => tcpSender(hosts, cleanups, extra);
 
 const batch = (tag: string, n = 50) => Array.from({ length: n }, (_, i) => `<134>1 2024-05-06T07:08:09Z h app - - - ${tag} event ${i}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
