@@ -61,8 +61,16 @@ interface Waiter {
   reject(err: RelayError): void;
 }
 
+/** The witnesses of one receiver: the current one (new batches join it) and every one still open. */
+interface Receiver {
+  host: SyslogHost;
+  current?: Witness;
+  all: Set<Witness>;
+}
+
 /** One connection that proves the receiver alive while it stays open. */
 class Witness {
+  constructor(readonly receiver: Receiver) {}
   sock?: net.Socket; // undefined while connecting
   connectedAt = Number.NaN;
   idleSince = Number.NaN;
@@ -74,7 +82,7 @@ class Witness {
 
 /** The settle checks of one sender, per receiver. */
 export class SettleChecks {
-  private readonly byHost = new Map<string, { host: SyslogHost; current?: Witness; all: Set<Witness> }>();
+  private readonly byHost = new Map<string, Receiver>();
   private readonly now: () => number;
 
   constructor(private readonly o: SettleCheckOptions) {
@@ -130,7 +138,7 @@ export class SettleChecks {
     for (const [, h] of this.byHost) {
       for (const wt of [...h.all]) {
         for (const w of [...wt.waiters]) this.fail(w, new RelayError('SYSLOG_SEND_FAILED', 'send', `batch to ${hostLabel(h.host)} not confirmed: the syslog sender was closed during its settle check`));
-        this.retire(h.host, wt);
+        this.retire(wt);
       }
       h.current = undefined;
     }
@@ -146,18 +154,18 @@ export class SettleChecks {
     const c = h.current;
     const usable = c && !c.gone && (c.sock === undefined || closedAt - c.connectedAt <= WITNESS_MAX_AGE_MS || h.all.size >= MAX_WITNESSES);
     if (usable) return c;
-    if (c && !c.gone && c.waiters.size === 0) this.retire(host, c);
-    return this.open(host);
+    if (c && !c.gone && c.waiters.size === 0) this.retire(c);
+    return this.open(h);
   }
 
   /** Opens a witness and makes it the current one (the previous one retires after its waiters). */
-  private open(host: SyslogHost): Witness {
-    const h = this.byHost.get(key(host))!;
-    const wt = new Witness();
+  private open(h: Receiver): Witness {
+    const host = h.host;
+    const wt = new Witness(h);
     h.current = wt;
     h.all.add(wt);
     this.o.connect(host).then(
-      (sock) => this.connected(host, wt, sock),
+      (sock) => this.connected(wt, sock),
       (err: unknown) => {
         wt.gone = true;
         h.all.delete(wt);
@@ -168,13 +176,13 @@ export class SettleChecks {
     return wt;
   }
 
-  private connected(host: SyslogHost, wt: Witness, sock: net.Socket): void {
+  private connected(wt: Witness, sock: net.Socket): void {
     wt.sock = sock;
     wt.connectedAt = this.now();
     wt.idleSince = wt.connectedAt;
     // Never hold the process open (a CLI run or a Function worker that is done); waiting batches' timers do.
     sock.unref();
-    const onGone = () => this.lost(host, wt);
+    const onGone = () => this.lost(wt);
     const onData = () => undefined; // receivers send nothing; reading lets their FIN surface as 'end'
     sock.on('end', onGone);
     sock.on('close', onGone);
@@ -189,8 +197,7 @@ export class SettleChecks {
     if (wt.gone) {
       // Retired (closeAll()) while connecting.
       wt.detach();
-      const h = this.byHost.get(key(host))!;
-      sock.once('close', () => h.all.delete(wt));
+      sock.once('close', () => wt.receiver.all.delete(wt));
       release(sock);
       return;
     }
@@ -199,17 +206,18 @@ export class SettleChecks {
       w.fresh = false;
       this.arm(w);
     }
-    this.idleIfUnused(host, wt);
+    this.idleIfUnused(wt);
   }
 
   /** The witness closed or errored (not by us): each waiter fails or takes its one retry. */
-  private lost(host: SyslogHost, wt: Witness): void {
+  private lost(wt: Witness): void {
     if (wt.gone) return;
     wt.gone = true;
     wt.detach?.();
     clearTimeout(wt.idleTimer);
     wt.sock?.destroy();
-    const h = this.byHost.get(key(host))!;
+    const h = wt.receiver;
+    const host = h.host;
     h.all.delete(wt);
     if (h.current === wt) h.current = undefined;
     const retry: Waiter[] = [];
@@ -227,7 +235,7 @@ export class SettleChecks {
     }
     if (retry.length === 0) return;
     // A fresh connection, opened after this close: join one still connecting, else open one.
-    const next = h.current && !h.current.gone && h.current.sock === undefined ? h.current : this.open(host);
+    const next = h.current && !h.current.gone && h.current.sock === undefined ? h.current : this.open(h);
     for (const w of retry) this.join(w, next);
   }
 
@@ -251,7 +259,7 @@ export class SettleChecks {
         setImmediate(() => {
           // Failed, retried or aborted meanwhile: that path decided.
           if (w.done || w.armed !== armed || w.witness !== wt || !wt || wt.gone) return;
-          this.settle(w);
+          this.finish(w);
           w.resolve();
         }),
       Math.max(0, w.deadline - this.now()),
@@ -260,41 +268,41 @@ export class SettleChecks {
 
   private fail(w: Waiter, err: RelayError): void {
     if (w.done) return;
-    this.settle(w);
+    this.finish(w);
     w.reject(err);
   }
 
   /** Removes a finished waiter; its witness retires or becomes the kept connection when unused. */
-  private settle(w: Waiter): void {
+  private finish(w: Waiter): void {
     w.done = true;
     clearTimeout(w.timer);
     const wt = w.witness;
     if (!wt) return;
     wt.waiters.delete(w);
     w.witness = undefined;
-    const h = [...this.byHost.values()].find((x) => x.all.has(wt));
-    if (h) this.idleIfUnused(h.host, wt);
+    this.idleIfUnused(wt);
   }
 
   /** An unused witness: a retiring one closes, the current one is kept until maxIdleMs. */
-  private idleIfUnused(host: SyslogHost, wt: Witness): void {
-    if (wt.waiters.size > 0 || wt.gone || !wt.sock) return;
-    const h = this.byHost.get(key(host))!;
+  private idleIfUnused(wt: Witness): void {
+    const h = wt.receiver;
+    // Closed, handed to a session by take(), or still in use: nothing to do.
+    if (wt.waiters.size > 0 || wt.gone || !wt.sock || !h.all.has(wt)) return;
     if (h.current !== wt) {
-      this.retire(host, wt);
+      this.retire(wt);
       return;
     }
     wt.idleSince = this.now();
     clearTimeout(wt.idleTimer);
     wt.idleTimer = setTimeout(() => {
-      if (wt.waiters.size === 0 && !wt.gone) this.retire(host, wt);
+      if (wt.waiters.size === 0 && !wt.gone) this.retire(wt);
     }, this.o.maxIdleMs);
     wt.idleTimer.unref();
   }
 
   /** Closes a witness politely (an empty session: receivers log nothing for it); it stays counted until closed. */
-  private retire(host: SyslogHost, wt: Witness): void {
-    const h = this.byHost.get(key(host))!;
+  private retire(wt: Witness): void {
+    const h = wt.receiver;
     if (h.current === wt) h.current = undefined;
     clearTimeout(wt.idleTimer);
     wt.gone = true;
