@@ -14,6 +14,7 @@ import { startRsyslog, type Receiver } from '../support/rsyslog.js';
 import { createTlsFiles, type TlsFiles } from '../support/tls-certs.js';
 import { testEvents } from './events.js';
 import { closing, relpOptions } from './senders.js';
+import { countingProxy } from '../support/counting-proxy.js';
 
 let pki: TlsFiles;
 let other: TlsFiles; // an unrelated CA
@@ -40,31 +41,6 @@ async function tagged(r: Receiver, tag: string): Promise<string[]> {
   return (await r.lines()).filter((l) => l.includes(tag));
 }
 
-/** A TCP forwarder in front of the receiver that counts the connections it carried. */
-async function countingProxy(target: number): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let n = 0;
-  const socks = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    n++;
-    const up = net.connect(target, '127.0.0.1');
-    for (const s of [client, up]) {
-      socks.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => socks.delete(s));
-    }
-    client.pipe(up).pipe(client);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    connections: () => n,
-    close: () => {
-      for (const s of socks) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 
 describe('RELP into rsyslog imrelp', () => {
@@ -80,7 +56,7 @@ describe('RELP into rsyslog imrelp', () => {
 
   it('delivers 10,000 events in order over one session kept open across 100 deliveries', async () => {
     const tag = 'order-7c2e';
-    const proxy = await countingProxy(relp.port);
+    const proxy = await countingProxy({ port: relp.port });
     const events = testEvents(0, 10_000, tag).map((e) => e.line);
     try {
       await closing(createSender(opts(proxy.port)), async (s) => {

@@ -17,6 +17,7 @@ import { isPending } from '../support/settle.js';
 import { startSyslogNg } from '../support/syslog-ng.js';
 import { seqOf, testEvents } from './events.js';
 import { tcpSender } from './senders.js';
+import { countingProxy } from '../support/counting-proxy.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -134,29 +135,6 @@ async function countingReceiver(onConfirm: (idle: Conn[]) => void = () => undefi
     /** As a process death: the listener and every connection go at once. */
     die: killAll,
   };
-}
-
-/** A TCP proxy in front of `target` that counts the client connections open at once. */
-async function countingProxy(target: SyslogHost) {
-  let open = 0;
-  let maxOpen = 0;
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    open++;
-    maxOpen = Math.max(maxOpen, open);
-    const up = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
-    client.pipe(up);
-    up.pipe(client);
-    client.on('error', () => up.destroy());
-    up.on('error', () => client.destroy());
-    client.on('close', () => {
-      open--;
-      up.destroy();
-    });
-    up.on('close', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { host: { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, maxOpen: () => maxOpen };
 }
 
 describe('a receiver killed right after reading', () => {
@@ -352,6 +330,7 @@ describe(`connections to one receiver: at most MAX_CONNECTIONS (${MAX_CONNECTION
     const r = await startSyslogNg({ mode: 'tcp-lf', raw: true });
     cleanups.push(() => r.stop());
     const proxy = await countingProxy({ host: r.host, port: r.port });
+    cleanups.push(() => proxy.close());
     const s = sender([proxy.host]);
     const batches = Array.from({ length: 60 }, (_, b) => batch(`n${b}`, 300));
     let next = 0;
