@@ -157,13 +157,11 @@ export class FrameParser {
     while (pos < end) {
       const start = pos;
       // TXNR
-      let txnr = 0;
-      while (pos < end && isDigit(b[pos]!)) {
-        txnr = txnr * 10 + b[pos]! - 0x30;
-        if (++pos - start > 9) return this.malformed(b, start);
-      }
+      pos = digitsEnd(b, start, end, 9);
+      if (pos < 0) return this.malformed(b, start);
       if (pos === end) return this.keep(b, start);
       if (pos === start || b[pos] !== SP) return this.malformed(b, start);
+      const txnr = digitsValue(b, start, pos);
       // COMMAND
       const cmdStart = ++pos;
       while (pos < end && isLetter(b[pos]!)) if (++pos - cmdStart > 32) return this.malformed(b, start);
@@ -172,13 +170,11 @@ export class FrameParser {
       const cmdEnd = pos++;
       // DATALEN
       const lenStart = pos;
-      let len = 0;
-      while (pos < end && isDigit(b[pos]!)) {
-        len = len * 10 + b[pos]! - 0x30;
-        if (++pos - lenStart > 9) return this.malformed(b, start);
-      }
+      pos = digitsEnd(b, lenStart, end, 9);
+      if (pos < 0) return this.malformed(b, start);
       if (pos === end) return this.keep(b, start);
       if (pos === lenStart) return this.malformed(b, start);
+      const len = digitsValue(b, lenStart, pos);
       if (len > MAX_RESPONSE_BYTES) throw new RelpProtocolError(`frame of ${len} bytes from the receiver`);
       let dataStart = pos;
       if (len === 0) {
@@ -214,6 +210,21 @@ export class FrameParser {
   private malformed(b: Buffer, start: number): never {
     throw new RelpProtocolError(`malformed frame header: ${JSON.stringify(b.toString('latin1', start, Math.min(b.length, start + 60)))}`);
   }
+}
+
+/** Where the run of ASCII digits from `pos` ends (`pos` itself when there is none), or -1 once it
+ *  is longer than `max` digits (as soon as that byte is seen, even in an incomplete frame). */
+function digitsEnd(b: Buffer, pos: number, end: number, max: number): number {
+  const from = pos;
+  while (pos < end && isDigit(b[pos]!)) if (++pos - from > max) return -1;
+  return pos;
+}
+
+/** The number the digits b[from, to) spell (at most 9 of them: within a safe integer). */
+function digitsValue(b: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + b[i]! - 0x30;
+  return n;
 }
 
 function isDigit(c: number): boolean {
